@@ -1,0 +1,129 @@
+"""Appearance descriptors: a fixed-length vector per box that survives window scaling.
+
+Layout (all floats, version first so stored descriptors can evolve):
+  [0]      layout version (1.0)
+  [1:5]    box centre x, y and width, height relative to the frame (0..1): where it was
+  [5]      log aspect ratio (w / h)
+  [6:33]   3 x 3 grid of mean CIELAB colour inside the box, each channel scaled to 0..1
+  [33:177] 12 x 12 grey thumbnail, zero-mean and unit-norm (structure, independent of brightness)
+Every part is computed from the box resampled to a fixed size, so the same element rendered at
+0.75x or 1.5x gives nearly the same vector.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from agent.types import Rect
+
+VERSION = 1.0
+THUMB = 12
+GRID = 3
+_POS = slice(1, 5)
+_ASPECT = 5
+_COLOUR = slice(6, 6 + GRID * GRID * 3)
+_SHAPE = slice(_COLOUR.stop, _COLOUR.stop + THUMB * THUMB)
+LENGTH = _SHAPE.stop
+
+
+def describe(image: np.ndarray, box: Rect, work_width: int = 640) -> tuple[float, ...]:
+    """The descriptor of `box` (image pixels) in the RGB `image`; () for an empty box.
+
+    Computed on the same downscaled work copy candidates use, so both give the same vector.
+    """
+    h, w = image.shape[:2]
+    clipped = box.intersection(Rect(0, 0, w, h))
+    if clipped is None:
+        return ()
+    factor = min(1.0, work_width / w)
+    work = image
+    if factor < 1.0:
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        work = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    wb = np.array(
+        [[clipped.x * factor, clipped.y * factor, clipped.w * factor, clipped.h * factor]]
+    )
+    return tuple(float(v) for v in describe_many(work, wb)[0])
+
+
+def describe_many(work_rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Descriptors (N x LENGTH float32) of boxes (N x 4: x, y, w, h, float work-copy pixels)."""
+    fh, fw = work_rgb.shape[:2]
+    n = len(boxes)
+    out = np.zeros((n, LENGTH), np.float32)
+    if n == 0:
+        return out
+    bx = np.clip(np.floor(boxes[:, 0]).astype(np.int64), 0, fw - 1)
+    by = np.clip(np.floor(boxes[:, 1]).astype(np.int64), 0, fh - 1)
+    bx1 = np.clip(np.ceil(boxes[:, 0] + boxes[:, 2]).astype(np.int64), bx + 1, fw)
+    by1 = np.clip(np.ceil(boxes[:, 1] + boxes[:, 3]).astype(np.int64), by + 1, fh)
+    bw, bh = bx1 - bx, by1 - by
+    out[:, 0] = VERSION
+    out[:, 1] = (bx + bw / 2) / fw
+    out[:, 2] = (by + bh / 2) / fh
+    out[:, 3] = bw / fw
+    out[:, 4] = bh / fh
+    out[:, _ASPECT] = np.log(bw / bh)
+    integral = cv2.integral(cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB)).astype(np.float64)
+    col = _COLOUR.start
+    for gy in range(GRID):
+        y0 = by + (bh * gy) // GRID
+        y1 = np.maximum(by + (bh * (gy + 1)) // GRID, y0 + 1)
+        for gx in range(GRID):
+            x0 = bx + (bw * gx) // GRID
+            x1 = np.maximum(bx + (bw * (gx + 1)) // GRID, x0 + 1)
+            s = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+            out[:, col : col + 3] = s / ((x1 - x0) * (y1 - y0))[:, None] / 255.0
+            col += 3
+    grey = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2GRAY)
+    for i in range(n):
+        patch = grey[by[i] : by1[i], bx[i] : bx1[i]]
+        small = cv2.resize(patch, (THUMB, THUMB), interpolation=cv2.INTER_AREA)
+        out[i, _SHAPE] = small.reshape(-1)
+    shape = out[:, _SHAPE]
+    shape -= shape.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(shape, axis=1, keepdims=True)
+    out[:, _SHAPE] = np.where(norm > 8.0, shape / np.maximum(norm, 1e-6), 0.0)
+    return out
+
+
+def _array(descriptor: tuple[float, ...] | np.ndarray) -> np.ndarray | None:
+    arr = np.asarray(descriptor, dtype=np.float32)
+    if arr.shape != (LENGTH,) or arr[0] != VERSION:
+        return None
+    return arr
+
+
+def appearance_similarity(
+    a: tuple[float, ...] | np.ndarray, b: tuple[float, ...] | np.ndarray
+) -> float:
+    """How alike two boxes look, 0..1, ignoring where they are and how big they are.
+
+    Blends colour layout (Lab distance), structure (thumbnail correlation; flat boxes compare as
+    equal in structure) and aspect ratio. Returns 0.0 for descriptors of another layout version.
+    """
+    da, db = _array(a), _array(b)
+    if da is None or db is None:
+        return 0.0
+    colour = math.exp(-float(np.abs(da[_COLOUR] - db[_COLOUR]).mean()) / 0.06)
+    sa, sb = da[_SHAPE], db[_SHAPE]
+    if not sa.any() and not sb.any():
+        shape = 1.0
+    else:
+        shape = max(0.0, float(np.dot(sa, sb)))
+    aspect = math.exp(-abs(float(da[_ASPECT] - db[_ASPECT])) / 0.25)
+    return 0.4 * colour + 0.4 * shape + 0.2 * aspect
+
+
+def relative_box(
+    descriptor: tuple[float, ...] | np.ndarray,
+) -> tuple[float, float, float, float] | None:
+    """(centre x, centre y, width, height) relative to the frame the descriptor was taken in."""
+    arr = _array(descriptor)
+    if arr is None:
+        return None
+    cx, cy, w, h = (float(v) for v in arr[_POS])
+    return cx, cy, w, h

@@ -1,0 +1,232 @@
+"""Candidates: proposals of clickable things found by classical vision, game-agnostic and CPU-fast.
+
+Three proposal sources run on a downscaled work copy of the frame:
+  * contours of colour edges (framed things: buttons, cards, cells, icons),
+  * flat colour regions enclosed by edges (filled buttons, tiles, board cells),
+  * text lines (glyph clusters joined horizontally: labels, menu entries).
+Boxes are filtered by size and shape, scored by how well they stand out from their surroundings
+(edge support on the box border, colour contrast against a ring around it), near-duplicates are
+merged (the better one is kept), and each survivor gets a scale-robust appearance descriptor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from agent.perception.descriptor import describe_many
+from agent.perception.image import as_image, frame_scale, work_copy
+from agent.perception.settings import PerceptionSettings
+from agent.types import Frame, Rect, Target
+
+DEFAULT_SETTINGS = PerceptionSettings()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One proposed clickable thing.
+
+    box: where it is, in window-relative logical pixels (image pixels / Frame.scale).
+    descriptor: scale-robust appearance vector (see agent.perception.descriptor).
+    text: OCR text, filled in only when text reading was asked for ("" otherwise).
+    score: 0..1, how strongly it stands out (edge support on its border, contrast with surroundings).
+    source: which proposal source found it ("edge", "region" or "text").
+    """
+
+    box: Rect
+    descriptor: tuple[float, ...] = ()
+    text: str = ""
+    score: float = 0.0
+    source: str = "edge"
+
+    def target(self) -> Target:
+        """The Target an action aimed at this candidate carries, so a skill can re-ground it."""
+        return Target(box=self.box, descriptor=self.descriptor, text=self.text)
+
+
+def candidates(
+    frame_or_image: Frame | np.ndarray,
+    settings: PerceptionSettings = DEFAULT_SETTINGS,
+) -> list[Candidate]:
+    """Clickable-thing proposals for a frame, best first; [] for blank or tiny frames."""
+    image = as_image(frame_or_image)
+    scale = frame_scale(frame_or_image)
+    if min(image.shape[:2]) < 8:
+        return []
+    work = work_copy(image, settings.work_width)
+    edges = colour_edges(work.rgb, settings)
+    boxes = _proposals(work.rgb, edges, settings)
+    if len(boxes) == 0:
+        return []
+    scores = _scores(work.rgb, edges, boxes)
+    keep = _merge(boxes, scores, settings)
+    if not keep:
+        return []
+    kept = boxes[keep]
+    descriptors = describe_many(work.rgb, kept[:, :4].astype(np.float64))
+    out: list[Candidate] = []
+    for row, descriptor, i in zip(kept, descriptors, keep, strict=True):
+        x, y, w, h, source = (int(v) for v in row)
+        rect = work.to_image_rect(x, y, w, h, image.shape)
+        if rect.w < 2 or rect.h < 2:
+            continue
+        box = rect if scale == 1.0 else _scaled(rect, 1.0 / scale)
+        out.append(
+            Candidate(box, tuple(descriptor.tolist()), "", float(scores[i]), _SOURCES[source])
+        )
+    return out
+
+
+_SOURCES = ("edge", "region", "text")
+
+
+def _scaled(rect: Rect, factor: float) -> Rect:
+    return Rect(
+        round(rect.x * factor),
+        round(rect.y * factor),
+        round(rect.w * factor),
+        round(rect.h * factor),
+    )
+
+
+def colour_edges(rgb: np.ndarray, settings: PerceptionSettings) -> np.ndarray:
+    """Union of Canny edges over the three colour channels (catches equal-brightness colour borders)."""
+    blurred = cv2.GaussianBlur(rgb, (3, 3), 0)
+    edges = cv2.Canny(blurred[..., 0], settings.edge_low, settings.edge_high)
+    for c in (1, 2):
+        edges |= cv2.Canny(blurred[..., c], settings.edge_low, settings.edge_high)
+    return edges
+
+
+def _size_ok(
+    w: np.ndarray, h: np.ndarray, area_total: int, settings: PerceptionSettings
+) -> np.ndarray:
+    area = w * h
+    aspect = np.maximum(w / np.maximum(h, 1), h / np.maximum(w, 1))
+    return (
+        (w >= settings.min_side_px)
+        & (h >= settings.min_side_px)
+        & (area >= settings.min_box_fraction * area_total)
+        & (area <= settings.max_box_fraction * area_total)
+        & (aspect <= settings.max_aspect)
+    )
+
+
+def _proposals(rgb: np.ndarray, edges: np.ndarray, settings: PerceptionSettings) -> np.ndarray:
+    """Rows of (x, y, w, h, source) in work-copy pixels from the three sources."""
+    total = rgb.shape[0] * rgb.shape[1]
+    closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    rows: list[np.ndarray] = []
+
+    contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    if contours:
+        rects = np.array([cv2.boundingRect(c) for c in contours], dtype=np.int32).reshape(-1, 4)
+        rows.append(np.column_stack([rects, np.zeros(len(rects), np.int32)]))
+
+    flat = (cv2.dilate(closed, np.ones((3, 3), np.uint8)) == 0).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
+    if count > 1:
+        st = stats[1:]
+        # Regions are grown back by the 2-pixel border the dilation took from them.
+        grown = np.column_stack([st[:, 0] - 2, st[:, 1] - 2, st[:, 2] + 4, st[:, 3] + 4])
+        fill = st[:, 4] / np.maximum(st[:, 2] * st[:, 3], 1)
+        grown = grown[fill > 0.5]
+        rows.append(np.column_stack([grown, np.ones(len(grown), np.int32)]))
+
+    rows.append(_text_lines(rgb))
+    boxes = np.concatenate([r for r in rows if len(r)], axis=0) if rows else np.zeros((0, 5))
+    if len(boxes) == 0:
+        return np.zeros((0, 5), np.int32)
+    boxes[:, 0] = np.clip(boxes[:, 0], 0, rgb.shape[1] - 1)
+    boxes[:, 1] = np.clip(boxes[:, 1], 0, rgb.shape[0] - 1)
+    boxes[:, 2] = np.minimum(boxes[:, 2], rgb.shape[1] - boxes[:, 0])
+    boxes[:, 3] = np.minimum(boxes[:, 3], rgb.shape[0] - boxes[:, 1])
+    ok = _size_ok(boxes[:, 2].astype(float), boxes[:, 3].astype(float), total, settings)
+    return boxes[ok].astype(np.int32)
+
+
+def _text_lines(rgb: np.ndarray) -> np.ndarray:
+    """Boxes of text lines: strong local contrast, glyphs joined horizontally into words and lines."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gradient = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(
+        mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
+    )
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return np.zeros((0, 5), np.int32)
+    st = stats[1:]
+    w, h = st[:, 2], st[:, 3]
+    fill = st[:, 4] / np.maximum(w * h, 1)
+    ok = (h >= 5) & (h <= 40) & (w >= h * 1.5) & (fill > 0.35)
+    st = st[ok]
+    pad = np.maximum(2, st[:, 3] // 4)
+    return np.column_stack(
+        [
+            st[:, 0] - pad,
+            st[:, 1] - pad,
+            st[:, 2] + 2 * pad,
+            st[:, 3] + 2 * pad,
+            np.full(len(st), 2),
+        ]
+    ).astype(np.int32)
+
+
+def _scores(rgb: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """0..1 per box: edge support along its border blended with contrast against its surroundings."""
+    height, width = edges.shape
+    band = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
+    ib = cv2.integral(band.astype(np.uint8)).astype(np.float32)
+    il = cv2.integral(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)).astype(np.float64)
+    x, y, w, h = (boxes[:, k].astype(np.int64) for k in range(4))
+    r, b = x + w - 1, y + h - 1
+    border = (
+        _sums(ib, x, y, w, 1)
+        + _sums(ib, x, b, w, 1)
+        + _sums(ib, x, y, 1, h)
+        + _sums(ib, r, y, 1, h)
+    ) / (2 * (w + h))
+    iw, ih = np.maximum(1, w // 2), np.maximum(1, h // 2)
+    inner = _sums(il, x + w // 4, y + h // 4, iw, ih) / (iw * ih)[:, None]
+    m = np.maximum(2, np.minimum(w, h) // 4)
+    ox0, oy0 = np.maximum(0, x - m), np.maximum(0, y - m)
+    ox1, oy1 = np.minimum(width, x + w + m), np.minimum(height, y + h + m)
+    ring = _sums(il, ox0, oy0, ox1 - ox0, oy1 - oy0) - _sums(il, x, y, w, h)
+    ring_area = ((ox1 - ox0) * (oy1 - oy0) - w * h).astype(np.float64)
+    outer = ring / np.maximum(ring_area, 1)[:, None]
+    contrast = np.where(ring_area > 0, np.linalg.norm(inner - outer, axis=1) / 60.0, 0.0)
+    return (0.6 * border + 0.4 * np.minimum(1.0, contrast)).astype(np.float32)
+
+
+def _sums(integral: np.ndarray, x, y, w, h) -> np.ndarray:
+    """Box sums from an integral image for arrays of boxes (vectorised)."""
+    x1, y1 = x + w, y + h
+    return integral[y1, x1] - integral[y, x1] - integral[y1, x] + integral[y, x]
+
+
+def _merge(boxes: np.ndarray, scores: np.ndarray, settings: PerceptionSettings) -> list[int]:
+    """Greedy non-maximum suppression by IoU; returns indices of kept boxes, best first."""
+    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= settings.min_score]
+    if not order:
+        return []
+    b = boxes[order, :4].astype(np.float32)
+    x0, y0 = b[:, 0], b[:, 1]
+    x1, y1 = x0 + b[:, 2], y0 + b[:, 3]
+    area = b[:, 2] * b[:, 3]
+    alive = np.ones(len(order), bool)
+    keep: list[int] = []
+    for k in range(len(order)):
+        if not alive[k]:
+            continue
+        keep.append(order[k])
+        if len(keep) >= settings.max_candidates:
+            break
+        iw = np.clip(np.minimum(x1[k], x1) - np.maximum(x0[k], x0), 0, None)
+        ih = np.clip(np.minimum(y1[k], y1) - np.maximum(y0[k], y0), 0, None)
+        inter = iw * ih
+        iou = inter / (area[k] + area - inter + 1e-6)
+        alive &= iou < settings.merge_iou
+    return keep

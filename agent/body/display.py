@@ -278,8 +278,8 @@ def bind_process_display(name: str) -> None:
     os.environ["DISPLAY"] = name
 
 
-def open_xlib(name: str):  # noqa: ANN201 - Xlib is imported lazily, so no annotation
-    """Open an Xlib connection to display `name`; DisplayError when it cannot be reached."""
+def open_xlib(name: str | None):  # noqa: ANN201 - Xlib is imported lazily, so no annotation
+    """Open an Xlib connection to `name` (None: Xlib's default); DisplayError if unreachable."""
     try:
         from Xlib import display as xdisplay
         from Xlib.error import DisplayError as XDisplayError

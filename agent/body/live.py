@@ -1,0 +1,207 @@
+"""LiveWindow: the Game protocol over a real window — capture with mss, act with the real pointer.
+
+reset() grabs the first settled frame; step(action) refreshes the window rectangle (windows move),
+refuses points outside it, raises the window if it lost focus, acts through the Mouse, waits for
+the window to settle and returns an Outcome; close() releases everything.
+
+It can own the game process (`launch=[...]`): started with DISPLAY set in the child's environment
+only, waited for until its window appears (a clear error if it exits first), terminated on close.
+If the process dies mid-run, the next step raises WindowLost with its exit code and last stderr
+lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.body.display import display_env
+from agent.body.mouse import Mouse, MouseSettings, PerformedAction
+from agent.body.screen import Screen
+from agent.body.settle import SettleSettings, settle
+from agent.body.window import FixedRegion, WindowHandle, X11Window, find_window, screen_size
+from agent.errors import ConfigError, WindowLost, WindowNotFound
+from agent.types import Action, Frame, Outcome, Rect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """What to play and how: the window (title regex or region), the display, safety, settling."""
+
+    title: str | None = None
+    """Regex matched against window titles (re.search); exactly one of title/region is needed."""
+    region: Rect | None = None
+    """A fixed screen rectangle instead of a window (--region)."""
+    display: str | None = None
+    """X display name, e.g. ":3" (None: the Xlib/mss default)."""
+    launch: tuple[str, ...] = ()
+    """A command that starts the game; LiveWindow owns (and ends) that process."""
+    launch_cwd: str | None = None
+    """Working directory for the launched game."""
+    launch_env: dict[str, str] | None = None
+    """Base environment for the launched game (default: this process's); DISPLAY is added."""
+    window_timeout_s: float = 20.0
+    """How long to wait for the window to appear."""
+    mouse: MouseSettings = field(default_factory=MouseSettings)
+    settle: SettleSettings = field(default_factory=SettleSettings)
+
+
+class LiveWindow:
+    """A live game window as an agent.types.Game."""
+
+    def __init__(self, settings: LiveSettings) -> None:
+        if (settings.title is None) == (settings.region is None):
+            raise ConfigError("give exactly one of a window title regex or a --region")
+        self.settings = settings
+        self.mouse = Mouse(settings.display, settings.mouse)
+        self.screen = Screen(settings.display)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._window: WindowHandle | None = None
+        self._last: Frame | None = None
+
+    # -- Game protocol --------------------------------------------------------------------------
+
+    def reset(self) -> Frame:
+        """Launch (if asked) and find the window; return its first settled frame."""
+        if self._window is None:
+            try:
+                self._window = self._open()
+            except BaseException:
+                self.close()
+                raise
+        result = settle(self._grab, None, self.settings.settle)
+        self._last = result.frame
+        return result.frame
+
+    def step(self, action: Action) -> Outcome:
+        """Do `action` (window-relative) and return the settled frame after it."""
+        if self._window is None:
+            raise ConfigError("call reset() before step()")
+        rect = self._current_rect()
+        self.mouse.check(action, rect)  # refuse before touching anything
+        reference = self._last
+        if reference is None or reference.region != rect:
+            reference = self.screen.grab(rect)
+        if not self.mouse.settings.dry_run:
+            self._window.activate()
+        self.mouse.perform(action, rect)
+        result = settle(self._grab, reference, self.settings.settle)
+        self._last = result.frame
+        return Outcome(result.frame, result.settle_s, result.settled)
+
+    def close(self) -> None:
+        """Release the window connection and capture; end the game process if we started it."""
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+        self.screen.close()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=5)
+        self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> LiveWindow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- extras ---------------------------------------------------------------------------------
+
+    @property
+    def rect(self) -> Rect:
+        """The window's current screen rectangle (WindowLost when gone)."""
+        return self._current_rect()
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The launched game process, if LiveWindow started one."""
+        return self._process
+
+    @property
+    def performed(self) -> list[PerformedAction]:
+        """Every action the hand did (or would have done, in dry-run)."""
+        return self.mouse.performed
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _open(self) -> WindowHandle:
+        s = self.settings
+        if s.launch:
+            self._start_process()
+        if s.region is not None:
+            return FixedRegion(s.region, screen_size(s.display))
+        assert s.title is not None
+        deadline = time.monotonic() + s.window_timeout_s
+        while True:
+            self._check_process()
+            try:
+                info = find_window(s.title, display=s.display, timeout=0.0)
+                return X11Window(info, display=s.display)
+            except WindowNotFound:
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.1)
+
+    def _start_process(self) -> None:
+        s = self.settings
+        self._log = tempfile.NamedTemporaryFile(prefix="bottomup-game-", suffix=".log")
+        env = display_env(s.display, s.launch_env) if s.display else s.launch_env
+        try:
+            self._process = subprocess.Popen(
+                list(s.launch),
+                cwd=s.launch_cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as exc:
+            raise ConfigError(f"cannot start the game {s.launch[0]!r}: {exc}") from None
+        log.info("launched %s (pid %d)", " ".join(s.launch), self._process.pid)
+
+    def _check_process(self) -> None:
+        if self._process is None:
+            return
+        code = self._process.poll()
+        if code is not None:
+            raise WindowLost(f"game process exited with code {code}: {self._output_tail()}")
+
+    def _output_tail(self, lines: int = 5) -> str:
+        if self._log is None:
+            return ""
+        self._log.flush()
+        text = Path(self._log.name).read_bytes().decode("utf-8", "replace")
+        return " | ".join(text.strip().splitlines()[-lines:]) or "(no output)"
+
+    def _current_rect(self) -> Rect:
+        assert self._window is not None
+        self._check_process()
+        try:
+            return self._window.rect()
+        except WindowLost:
+            # The window may vanish a moment before the process is reaped: prefer the exit code.
+            if self._process is not None:
+                try:
+                    self._process.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+                self._check_process()
+            raise
+
+    def _grab(self) -> Frame:
+        return self.screen.grab(self._current_rect())

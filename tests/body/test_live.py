@@ -1,0 +1,128 @@
+"""LiveWindow: the Game protocol over a real window, with a launched game process."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+import pytest
+
+from agent.body.live import LiveSettings, LiveWindow
+from agent.body.mouse import MouseSettings
+from agent.errors import ConfigError, OutsideWindowError, WindowLost
+from agent.types import Click, Game, Rect
+
+from .conftest import TITLE, clicker_command
+
+BLUE = (40, 80, 220)
+ORANGE = (240, 140, 20)
+
+
+def _settings(xvfb: str, events, *extra: str, **kw) -> LiveSettings:
+    return LiveSettings(
+        title=f"^{TITLE}$",
+        display=xvfb,
+        launch=tuple(clicker_command(events, *extra)),
+        **kw,
+    )
+
+
+@pytest.mark.live
+def test_launch_click_and_see_the_change(xvfb: str, tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    settings = _settings(xvfb, events, "--animate-ms", "400", "--button", "40,40,120,60")
+    with LiveWindow(settings) as game:
+        assert isinstance(game, Game)
+        first = game.reset()
+        assert first.image.shape == (300, 400, 3)
+        assert tuple(first.image[70, 100]) == BLUE
+        outcome = game.step(Click(100, 70))
+        assert tuple(outcome.frame.image[70, 100]) == ORANGE
+        assert outcome.settled and 0.25 <= outcome.settle_s <= 0.8
+        assert outcome.frame.index > first.index
+        process = game.process
+        assert process is not None and process.poll() is None
+    assert process.poll() is not None  # close() ended the game it launched
+
+
+@pytest.mark.live
+def test_outside_point_is_refused_and_nothing_happens(xvfb: str, tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    with LiveWindow(_settings(xvfb, events)) as game:
+        game.reset()
+        with pytest.raises(OutsideWindowError):
+            game.step(Click(400, 10))
+        with pytest.raises(OutsideWindowError):
+            game.step(Click(10, -5))
+        time.sleep(0.2)
+        assert '"down"' not in events.read_text()
+        assert game.performed == []
+
+
+@pytest.mark.live
+def test_dry_run_records_but_never_clicks(xvfb: str, tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    settings = _settings(xvfb, events, mouse=MouseSettings(dry_run=True))
+    with LiveWindow(settings) as game:
+        first = game.reset()
+        outcome = game.step(Click(100, 70))
+        assert tuple(outcome.frame.image[70, 100]) == tuple(first.image[70, 100]) == BLUE
+        assert outcome.settle_s == 0.0
+        assert [p.executed for p in game.performed] == [False]
+    assert '"down"' not in events.read_text()
+
+
+@pytest.mark.live
+def test_window_closing_mid_run_raises_window_lost(xvfb: str, tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    with LiveWindow(_settings(xvfb, events)) as game:
+        game.reset()
+        assert game.process is not None
+        game.process.send_signal(signal.SIGKILL)
+        with pytest.raises(WindowLost, match=r"game process exited with code -9"):
+            game.step(Click(10, 10))
+
+
+@pytest.mark.live
+def test_game_that_exits_before_its_window_appears(xvfb: str) -> None:
+    crash = "import sys; sys.stderr.write('no level file\\n'); sys.exit(3)"
+    settings = LiveSettings(title="never", display=xvfb, launch=(sys.executable, "-c", crash))
+    game = LiveWindow(settings)
+    with pytest.raises(WindowLost, match=r"game process exited with code 3: no level file"):
+        game.reset()
+    assert game.process is None  # cleaned up
+
+
+@pytest.mark.live
+def test_foreign_window_closing_raises_window_lost(start_clicker) -> None:
+    clicker = start_clicker()
+    settings = LiveSettings(title=f"^{TITLE}$", display=clicker.display)
+    with LiveWindow(settings) as game:
+        game.reset()
+        clicker.process.terminate()
+        clicker.process.wait(timeout=5)
+        with pytest.raises(WindowLost):
+            for _ in range(20):
+                game.step(Click(10, 10))
+
+
+@pytest.mark.live
+def test_region_mode_clicks_inside_a_fixed_rectangle(start_clicker) -> None:
+    clicker = start_clicker("--button", "40,40,120,60")
+    r = clicker.info.rect
+    region = Rect(r.x + 40, r.y + 40, 120, 60)  # just the button
+    with LiveWindow(LiveSettings(region=region, display=clicker.display)) as game:
+        assert game.reset().image.shape == (60, 120, 3)
+        outcome = game.step(Click(10, 10))
+        assert tuple(outcome.frame.image[5, 5]) == ORANGE
+        with pytest.raises(OutsideWindowError):
+            game.step(Click(130, 10))
+    assert [(e["x"], e["y"]) for e in clicker.events("down")] == [(50, 50)]
+
+
+def test_needs_exactly_one_of_title_or_region() -> None:
+    with pytest.raises(ConfigError, match="exactly one"):
+        LiveWindow(LiveSettings())
+    with pytest.raises(ConfigError, match="exactly one"):
+        LiveWindow(LiveSettings(title="x", region=Rect(0, 0, 10, 10)))

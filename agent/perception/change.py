@@ -37,7 +37,9 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
 
 
-def changed_mask(a: np.ndarray, b: np.ndarray, threshold: int = DEFAULT_PIXEL_THRESHOLD) -> np.ndarray:
+def changed_mask(
+    a: np.ndarray, b: np.ndarray, threshold: int = DEFAULT_PIXEL_THRESHOLD
+) -> np.ndarray:
     """Boolean mask of pixels whose grey level differs by more than `threshold`.
 
     Images of different shapes are treated as entirely changed.
@@ -47,7 +49,9 @@ def changed_mask(a: np.ndarray, b: np.ndarray, threshold: int = DEFAULT_PIXEL_TH
     return cv2.absdiff(_grey(a), _grey(b)) > threshold
 
 
-def changed_fraction(a: np.ndarray, b: np.ndarray, threshold: int = DEFAULT_PIXEL_THRESHOLD) -> float:
+def changed_fraction(
+    a: np.ndarray, b: np.ndarray, threshold: int = DEFAULT_PIXEL_THRESHOLD
+) -> float:
     """Fraction (0..1) of pixels that changed by more than `threshold` grey levels."""
     mask = changed_mask(a, b, threshold)
     return float(mask.mean()) if mask.size else 0.0

@@ -48,7 +48,7 @@ def frame_scale(frame_or_image: Frame | np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class WorkCopy:
-    """A downscaled copy of an image; `factor` maps work pixels back (image px = work px / factor)."""
+    """A downscaled copy of an image; image px = work px / `factor`."""
 
     rgb: np.ndarray
     factor: float

@@ -31,7 +31,7 @@ class Candidate:
     box: where it is, in window-relative logical pixels (image pixels / Frame.scale).
     descriptor: scale-robust appearance vector (see agent.perception.descriptor).
     text: OCR text, filled in only when text reading was asked for ("" otherwise).
-    score: 0..1, how strongly it stands out (edge support on its border, contrast with surroundings).
+    score: 0..1, how strongly it stands out (edge support on its border, contrast around it).
     source: which proposal source found it ("edge", "region" or "text").
     """
 
@@ -62,6 +62,7 @@ def candidates(
         return []
     scores = _scores(work.rgb, edges, boxes)
     keep = _merge(boxes, scores, settings)
+    keep = _prune_parts(boxes, keep, work.rgb.shape[0] * work.rgb.shape[1], settings)
     if not keep:
         return []
     kept = boxes[keep]
@@ -92,7 +93,7 @@ def _scaled(rect: Rect, factor: float) -> Rect:
 
 
 def colour_edges(rgb: np.ndarray, settings: PerceptionSettings) -> np.ndarray:
-    """Union of Canny edges over the three colour channels (catches equal-brightness colour borders)."""
+    """Union of Canny edges over the colour channels (catches equal-brightness colour borders)."""
     blurred = cv2.GaussianBlur(rgb, (3, 3), 0)
     edges = cv2.Canny(blurred[..., 0], settings.edge_low, settings.edge_high)
     for c in (1, 2):
@@ -148,7 +149,7 @@ def _proposals(rgb: np.ndarray, edges: np.ndarray, settings: PerceptionSettings)
 
 
 def _text_lines(rgb: np.ndarray) -> np.ndarray:
-    """Boxes of text lines: strong local contrast, glyphs joined horizontally into words and lines."""
+    """Boxes of text lines: strong local contrast, glyphs joined horizontally into lines."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     gradient = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -176,7 +177,7 @@ def _text_lines(rgb: np.ndarray) -> np.ndarray:
 
 
 def _scores(rgb: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """0..1 per box: edge support along its border blended with contrast against its surroundings."""
+    """0..1 per box: edge support along its border blended with contrast against a ring."""
     height, width = edges.shape
     band = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
     ib = cv2.integral(band.astype(np.uint8)).astype(np.float32)
@@ -222,11 +223,44 @@ def _merge(boxes: np.ndarray, scores: np.ndarray, settings: PerceptionSettings) 
         if not alive[k]:
             continue
         keep.append(order[k])
-        if len(keep) >= settings.max_candidates:
-            break
         iw = np.clip(np.minimum(x1[k], x1) - np.maximum(x0[k], x0), 0, None)
         ih = np.clip(np.minimum(y1[k], y1) - np.maximum(y0[k], y0), 0, None)
         inter = iw * ih
         iou = inter / (area[k] + area - inter + 1e-6)
         alive &= iou < settings.merge_iou
     return keep
+
+
+def _prune_parts(
+    boxes: np.ndarray, keep: list[int], frame_area: int, settings: PerceptionSettings
+) -> list[int]:
+    """Drop parts of things and panels of things, then cap the count.
+
+    A kept box that contains others is either a *container* (three or more direct children of
+    similar size covering at least 40% of it: a board of cells, a row of cards) -- the container
+    is dropped and its children stay -- or an *object* (a card with pips and art, a button with
+    its label): when it is small enough to be one clickable thing (at most
+    `part_max_parent_fraction` of the frame), everything inside it is dropped.
+    """
+    if len(keep) < 2:
+        return keep[: settings.max_candidates]
+    b = boxes[keep, :4].astype(np.float64)
+    x0, y0, x1, y1 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
+    area = b[:, 2] * b[:, 3]
+    iw = np.clip(np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None]), 0, None)
+    ih = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
+    # inside[i, j]: box i lies (90%) within the clearly larger box j.
+    inside = (iw * ih >= 0.9 * area[:, None]) & (area[None, :] > 1.3 * area[:, None])
+    drop = np.zeros(len(keep), bool)
+    for j in np.argsort(-area):
+        if drop[j] or not inside[:, j].any():
+            continue
+        kids = np.flatnonzero(inside[:, j])
+        direct = [i for i in kids if not (inside[i, kids]).any()]
+        sizes = area[direct]
+        similar = sizes[(sizes > 0.5 * np.median(sizes)) & (sizes < 2.0 * np.median(sizes))]
+        if len(similar) >= 3 and sizes.sum() >= 0.4 * area[j]:
+            drop[j] = True
+        elif area[j] <= settings.part_max_parent_fraction * frame_area:
+            drop[kids] = True
+    return [k for k, d in zip(keep, drop, strict=True) if not d][: settings.max_candidates]

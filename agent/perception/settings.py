@@ -16,13 +16,13 @@ class PerceptionSettings:
     """Knobs for candidates, screen states, re-grounding and OCR."""
 
     work_width: int = 640
-    """Frames are analysed on a copy downscaled to at most this width (speed; boxes are mapped back)."""
+    """Frames are analysed on a copy downscaled to at most this width (boxes are mapped back)."""
 
     min_box_fraction: float = 0.00012
     """Smallest candidate, as a fraction of the frame area (smaller blobs are glyph fragments)."""
 
     max_box_fraction: float = 0.25
-    """Largest candidate, as a fraction of the frame area (larger regions are panels or backgrounds)."""
+    """Largest candidate, as a fraction of the frame area (larger ones are panels, backgrounds)."""
 
     min_side_px: int = 6
     """Smallest candidate side, in pixels of the work copy."""
@@ -37,7 +37,11 @@ class PerceptionSettings:
     """Upper Canny hysteresis threshold on the work copy."""
 
     merge_iou: float = 0.7
-    """Two candidates whose boxes overlap by at least this IoU are one thing (the better one is kept)."""
+    """Candidates overlapping by at least this IoU are one thing (the better one is kept)."""
+
+    part_max_parent_fraction: float = 0.04
+    """A box at most this fraction of the frame that contains smaller boxes (not a container of
+    similar items) is one thing: the boxes inside it (labels, pips, art) are dropped."""
 
     max_candidates: int = 120
     """At most this many candidates are returned (best scores first)."""
@@ -46,8 +50,8 @@ class PerceptionSettings:
     """Candidates scoring below this (contrast with their surroundings, compactness) are dropped."""
 
     state_threshold: float = 0.18
-    """Screen-state matcher: a signature closer than this (normalised L2 distance, 0..~1.4) to a known
-    state is that state; farther from all known states starts a new state."""
+    """Screen-state matcher: a frame whose signature distance (agent.perception.state.distance)
+    to a known state is below this is that state; farther from all known states is a new state."""
 
     reground_min_similarity: float = 0.55
     """Re-grounding gives up (returns None) when the best match scores below this (0..1)."""

@@ -1,0 +1,120 @@
+"""Re-grounding: find a stored target again in a new frame.
+
+A skill stores the Target it clicked (box, appearance descriptor, text). On a new frame the
+target may have moved, its neighbours may have changed, and the window may have been resized
+(0.75x - 1.5x). Each candidate of the new frame is scored by
+  * appearance similarity of descriptors (colour layout, structure, aspect; scale-free),
+  * a position prior (distance between relative centres, as fractions of the frame),
+  * a size prior (relative width and height, so a scaled window keeps the same prior),
+  * text agreement when both sides have text.
+The box predicted by the stored relative position is scored too, so a target that stayed put
+is found even when no proposal isolated it. Below `reground_min_similarity` nothing is returned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.perception.descriptor import appearance_similarity, describe, relative_box
+from agent.perception.image import as_image, frame_scale
+from agent.perception.objects import DEFAULT_SETTINGS, Candidate, candidates
+from agent.perception.settings import PerceptionSettings
+from agent.types import Frame, Rect, Target
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Where a target was found: box (logical pixels), confidence 0..1, the candidate if any."""
+
+    box: Rect
+    confidence: float
+    candidate: Candidate | None = None
+
+
+def reground(
+    target: Target,
+    frame_or_image: Frame | np.ndarray,
+    settings: PerceptionSettings = DEFAULT_SETTINGS,
+    proposals: Sequence[Candidate] | None = None,
+) -> Grounding | None:
+    """The best match for `target` in the frame, or None when nothing is similar enough.
+
+    `proposals` are this frame's candidates when the caller already has them.
+    """
+    image = as_image(frame_or_image)
+    scale = frame_scale(frame_or_image)
+    width, height = image.shape[1] / scale, image.shape[0] / scale
+    if proposals is None:
+        proposals = candidates(frame_or_image, settings)
+    rel = relative_box(target.descriptor) if target.descriptor else None
+    if rel is None:
+        return _by_position(target, proposals)
+    best: Grounding | None = None
+    for cand in proposals:
+        score = _score(target, rel, cand.box, cand.descriptor, cand.text, width, height)
+        if best is None or score > best.confidence:
+            best = Grounding(cand.box, score, cand)
+    # The box where the target would be if it kept its relative place and size.
+    cx, cy, rw, rh = rel
+    expected = Rect(
+        round((cx - rw / 2) * width),
+        round((cy - rh / 2) * height),
+        round(rw * width),
+        round(rh * height),
+    )
+    if expected.w >= 2 and expected.h >= 2:
+        image_box = Rect(
+            round(expected.x * scale),
+            round(expected.y * scale),
+            round(expected.w * scale),
+            round(expected.h * scale),
+        )
+        descriptor = describe(image, image_box, settings.work_width)
+        if descriptor:
+            # Staying put is the prior; demand a clearly better look than a moved candidate.
+            score = _score(target, rel, expected, descriptor, "", width, height) - 0.05
+            if best is None or score > best.confidence:
+                best = Grounding(expected, score, None)
+    if best is None or best.confidence < settings.reground_min_similarity:
+        return None
+    return best
+
+
+def _score(
+    target: Target,
+    rel: tuple[float, float, float, float],
+    box: Rect,
+    descriptor: tuple[float, ...],
+    text: str,
+    width: float,
+    height: float,
+) -> float:
+    appearance = appearance_similarity(target.descriptor, descriptor)
+    cx, cy, rw, rh = rel
+    dx = (box.x + box.w / 2) / width - cx
+    dy = (box.y + box.h / 2) / height - cy
+    position = math.exp(-math.hypot(dx, dy) / 0.2)
+    size_gap = abs(math.log(max(box.w / width, 1e-6) / max(rw, 1e-6))) + abs(
+        math.log(max(box.h / height, 1e-6) / max(rh, 1e-6))
+    )
+    size = math.exp(-size_gap / 0.4)
+    score = 0.55 * appearance + 0.25 * position + 0.2 * size
+    if target.text and text:
+        score += 0.1 if _norm(target.text) == _norm(text) else -0.1
+    return max(0.0, min(1.0, score))
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _by_position(target: Target, proposals: Sequence[Candidate]) -> Grounding | None:
+    """Without a descriptor, the candidate overlapping the old box most (IoU >= 0.5)."""
+    best = max(proposals, key=lambda c: c.box.iou(target.box), default=None)
+    if best is None or best.box.iou(target.box) < 0.5:
+        return None
+    return Grounding(best.box, best.box.iou(target.box), best)

@@ -1,4 +1,4 @@
-"""Snapshot: a whole library as plain records in memory, the unit of export, import, merge and views.
+"""Snapshot: a whole library as records in memory, the unit of export, import, merge and views.
 
 A snapshot is what a bundle holds and what `merge` combines; the store can produce one and absorb
 one. It is a value: frozen, sorted by id, with every counter still split per origin.

@@ -1,4 +1,4 @@
-"""Stores: where a library lives. `open_store(location)` picks SQLite for a path, PostgreSQL for a DSN.
+"""Stores: where a library lives; `open_store` picks SQLite for a path, PostgreSQL for a DSN.
 
 Both speak one interface (SqlStore); the graph and the CLI never care which one they have.
 """

@@ -1,4 +1,4 @@
-"""SqlStore: the library tables and every read and write, shared by the SQLite and PostgreSQL stores.
+"""SqlStore: the library tables and every read and write, shared by the SQLite and PostgreSQL.
 
 The store is the truth; graph views are caches rebuilt from it. Rules that keep many writers safe:
 - every write is one short transaction that first bumps a one-row clock; the new clock value is
@@ -275,7 +275,7 @@ class SqlStore:
         cost: float,
         next_state_id: str | None,
     ) -> None:
-        """Count one run of a skill in place (this library's origin row), and the state it led to."""
+        """Count one run in place (this library's origin row) and the state it led to."""
         flags = (acted, consistent, progressive)
         values = [v for flag in flags for v in (int(flag), int(not flag))] + [float(cost), 1]
         cols = ", ".join(SKILL_STAT_COLUMNS)
@@ -371,6 +371,21 @@ class SqlStore:
             ).all()
         return [Insight.model_validate_json(r[0]) for r in rows]
 
+    def get_insight(self, insight_id: str) -> Insight:
+        with self._read_tx() as cur:
+            row = cur.run("SELECT body FROM insights WHERE id = ?", (insight_id,)).one()
+        if row is None:
+            raise LibraryNotFound(f"no insight {insight_id} in {self.location}")
+        return Insight.model_validate_json(row[0])
+
+    def get_strategy(self, strategy_id: str) -> Strategy:
+        with self._read_tx() as cur:
+            row = cur.run("SELECT body FROM strategies WHERE id = ?", (strategy_id,)).one()
+            stats = self._strategy_stats(cur, strategy_id)
+        if row is None:
+            raise LibraryNotFound(f"no strategy {strategy_id} in {self.location}")
+        return _strategy(row[0], stats.get(strategy_id, {}))
+
     def put_strategy(self, strategy: Strategy) -> None:
         with self._write_tx() as cur:
             seq = self._tick(cur)
@@ -388,10 +403,15 @@ class SqlStore:
             stats = self._strategy_stats(cur)
         return [_strategy(r[1], stats.get(r[0], {})) for r in rows]
 
-    def _strategy_stats(self, cur: Cursor) -> dict[str, dict[str, StrategyStats]]:
+    def _strategy_stats(
+        self, cur: Cursor, only: str | None = None
+    ) -> dict[str, dict[str, StrategyStats]]:
         out: dict[str, dict[str, StrategyStats]] = {}
+        where = " WHERE strategy_id = ?" if only else ""
         for row in cur.run(
             f"SELECT strategy_id, origin, {', '.join(STRATEGY_STAT_COLUMNS)} FROM strategy_stats"
+            + where,
+            (only,) if only else (),
         ).all():
             s, f, cost, runs = row[2:]
             out.setdefault(row[0], {})[row[1]] = StrategyStats(
@@ -405,7 +425,8 @@ class SqlStore:
         with self._write_tx() as cur:
             self._tick(cur)
             cur.run(
-                f"INSERT INTO strategy_stats (strategy_id, origin, {cols}) VALUES (?, ?, ?, ?, ?, ?)"
+                f"INSERT INTO strategy_stats (strategy_id, origin, {cols})"
+                " VALUES (?, ?, ?, ?, ?, ?)"
                 f" ON CONFLICT (strategy_id, origin) DO UPDATE SET {sets}",
                 (strategy_id, self.library_id, int(success), int(not success), float(cost), 1),
             )
@@ -549,8 +570,9 @@ class SqlStore:
                 f"{c} = {g}(strategy_stats.{c}, excluded.{c})" for c in STRATEGY_STAT_COLUMNS
             )
             cur.many(
-                f"INSERT INTO strategy_stats (strategy_id, origin, {', '.join(STRATEGY_STAT_COLUMNS)})"
-                f" VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (strategy_id, origin) DO UPDATE SET {sets}",
+                "INSERT INTO strategy_stats (strategy_id, origin,"
+                f" {', '.join(STRATEGY_STAT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT (strategy_id, origin) DO UPDATE SET {sets}",
                 [
                     (s.id, o, st.success.successes, st.success.failures, st.cost_total, st.runs)
                     for s in snap.strategies

@@ -1,7 +1,7 @@
 """Game registry in the Gymnasium idiom: registration is data, `make` builds an in-process game.
 
-    games.register(id="spire-v0", entry_point="games.spire:SpireGame", profile="spire")
-    game = games.make("spire-v0", seed=3)      # "spire" resolves to the newest "spire-vN"
+games.register(id="spire-v0", entry_point="games.spire:SpireGame", profile="spire")
+game = games.make("spire-v0", seed=3)      # "spire" resolves to the newest "spire-vN"
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ def make(game_id: str, **kwargs: Any):
     """Build the in-process game for `game_id` (a built-in game; desktop games have no entry point)."""
     s = spec(game_id)
     if s.entry_point is None:
-        raise ConfigError(f"game {s.id!r} runs only in a live window (use `bottomup play {s.name}`)")
+        raise ConfigError(
+            f"game {s.id!r} runs only in a live window (use `bottomup play {s.name}`)"
+        )
     module_name, _, attr = s.entry_point.partition(":")
     factory = getattr(importlib.import_module(module_name), attr)
     return factory(**{**s.kwargs, **kwargs})

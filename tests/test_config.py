@@ -13,7 +13,12 @@ def test_precedence(tmp_path) -> None:
     cfg.write_text('steps = 50\nseed = 3\nlibrary = "from-file.sqlite"\n')
     env = {"BOTTOMUP_STEPS": "70", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     s = load_settings({"steps": 90}, env=env, config_file=cfg)
-    assert (s.steps, s.seed, s.library, s.base_url) == (90, 3, "from-file.sqlite", "http://127.0.0.1:9/v1")
+    assert (s.steps, s.seed, s.library, s.base_url) == (
+        90,
+        3,
+        "from-file.sqlite",
+        "http://127.0.0.1:9/v1",
+    )
     assert load_settings({}, env=env, config_file=cfg).steps == 70
     assert load_settings({}, env={}, config_file=cfg).steps == 50
 

@@ -20,7 +20,9 @@ def _frame(index: int, value: int) -> Frame:
 
 def _steps(n: int) -> list[Step]:
     frames = [_frame(i, (i * 40) % 256) for i in range(n + 1)]
-    actions = [Click(10 + i, 20, target=Target(Rect(1, 2, 3, 4), (0.5, 0.25), "OK")) for i in range(n)]
+    actions = [
+        Click(10 + i, 20, target=Target(Rect(1, 2, 3, 4), (0.5, 0.25), "OK")) for i in range(n)
+    ]
     return [
         Step(i, frames[i], actions[i], frames[i + 1], 0.05, True, 0.3, f"step {i}")
         for i in range(n)

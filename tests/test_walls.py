@@ -44,7 +44,9 @@ def test_agent_never_reads_game_internals(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", _files("agent") + _files("skills") + _files("games"), ids=lambda p: str(p.relative_to(ROOT))
+    "path",
+    _files("agent") + _files("skills") + _files("games"),
+    ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_display_libraries_only_lazily_inside_body(path: Path) -> None:
     in_body = path.is_relative_to(ROOT / "agent" / "body")

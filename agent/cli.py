@@ -1,0 +1,221 @@
+"""The `bottomup` command line: play games, list games, inspect recordings, manage skill libraries.
+
+This is the edge: it reads settings (flags > env > bottomup.toml > defaults) once, prints with rich,
+and turns every BottomupError into one clear line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent.config import Settings, load_settings
+from agent.errors import BottomupError, ConfigError
+from agent.recording import Recording, list_recordings
+
+app = typer.Typer(
+    help="bottomup: an agent that learns to play games from pixels and mouse clicks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+games_app = typer.Typer(help="The games bottomup knows (built-in games and desktop profiles).")
+recordings_app = typer.Typer(help="Recorded runs: list them and show one.")
+app.add_typer(games_app, name="games")
+app.add_typer(recordings_app, name="recordings")
+
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("bottomup")
+
+
+def _mount_skills() -> None:
+    try:
+        from skills.cli import app as skills_app
+    except ImportError:  # pragma: no cover - skills/ always ships with agent/
+        return
+    app.add_typer(
+        skills_app, name="skills", help="Skill libraries: inspect, export, import, merge."
+    )
+
+
+_mount_skills()
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """One clear line and a non-zero exit for every error bottomup raises on purpose."""
+    try:
+        yield
+    except BottomupError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 64 or int(h) < 64:
+        raise ConfigError(f"--size must be WIDTHxHEIGHT (e.g. 1280x720), got {text!r}")
+    return int(w), int(h)
+
+
+def _agent_id(settings: Settings) -> str:
+    return settings.agent_id or f"{socket.gethostname().split('.')[0]}-{os.getpid()}"
+
+
+@app.command()
+def play(
+    game: Annotated[
+        str | None, typer.Argument(help="Game id or name (see `bottomup games ls`).")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option(help="Title regex of an already running window to play.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Play a fixed screen rectangle x,y,w,h instead of a window.")
+    ] = None,
+    launch: Annotated[
+        str | None, typer.Option(help="Command that starts the game (overrides the profile's).")
+    ] = None,
+    steps: Annotated[int | None, typer.Option(help="Number of actions to take.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for the game and the agent.")] = None,
+    size: Annotated[str | None, typer.Option(help="Window size of built-in games, WxH.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Record actions without moving the pointer.")
+    ] = False,
+    record: Annotated[
+        bool | None, typer.Option("--record/--no-record", help="Write a recording of the run.")
+    ] = None,
+    display: Annotated[
+        str | None,
+        typer.Option(help="auto (default): current display or a private Xvfb; virtual; current."),
+    ] = None,
+    headless: Annotated[
+        bool,
+        typer.Option(
+            "--headless", help="Run a built-in game in-process: no window, no pointer, fast."
+        ),
+    ] = False,
+    brain: Annotated[
+        str | None, typer.Option(help="Who decides: random (baseline until the agent lands).")
+    ] = None,
+    library: Annotated[str | None, typer.Option(help="Skill library path or DSN.")] = None,
+    recordings: Annotated[Path | None, typer.Option(help="Folder for recordings.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Settings file (default ./bottomup.toml).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    """Play a game: the built-in `spire` by default, in a live window (a private virtual display
+    when there is no screen), or any desktop window by --window / --region."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+    with _errors():
+        flags: dict[str, Any] = {
+            "steps": steps,
+            "seed": seed,
+            "size": _parse_size(size),
+            "dry_run": dry_run or None,
+            "record": record,
+            "display": display,
+            "brain": brain,
+            "library": library,
+            "recordings": recordings,
+        }
+        settings = load_settings(flags, env=os.environ, config_file=config)
+        from agent.session import run_session
+
+        run_session(
+            settings,
+            game=game,
+            window=window,
+            region=region,
+            launch=shlex.split(launch) if launch else None,
+            headless=headless,
+            agent_id=_agent_id(settings),
+            console=console,
+            current_display=os.environ.get("DISPLAY"),
+        )
+
+
+@games_app.command("ls")
+def games_ls(as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False) -> None:
+    """List registered games."""
+    import games
+
+    specs = games.registered()
+    if as_json:
+        rows = [
+            {
+                "id": s.id,
+                "built_in": s.entry_point is not None,
+                "profile": s.profile,
+                "description": s.description,
+            }
+            for s in specs
+        ]
+        console.print_json(json.dumps(rows))
+        return
+    table = Table("id", "kind", "profile", "description")
+    for s in specs:
+        table.add_row(
+            s.id, "built-in" if s.entry_point else "desktop", s.profile or "-", s.description
+        )
+    console.print(table)
+
+
+@recordings_app.command("ls")
+def recordings_ls(
+    root: Annotated[Path, typer.Option("--root", help="Recordings folder.")] = Path("recordings"),
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """List recordings, oldest first."""
+    with _errors():
+        summaries = [Recording(p).summary() for p in list_recordings(root)]
+        if as_json:
+            console.print_json(json.dumps(summaries))
+            return
+        table = Table("recording", "game", "steps", "responsive", "ended")
+        for s in summaries:
+            rate = "-" if s["responsive_rate"] is None else f"{s['responsive_rate']:.0%}"
+            table.add_row(Path(s["path"]).name, s["game"], str(s["steps"]), rate, s["ended"])
+        console.print(table)
+
+
+@recordings_app.command("show")
+def recordings_show(
+    path: Annotated[Path, typer.Argument(help="A recording folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Summarise one recording."""
+    with _errors():
+        summary = Recording(path).summary()
+        if as_json:
+            console.print_json(json.dumps(summary))
+            return
+        for key, value in summary.items():
+            console.print(f"[bold]{key}[/]: {value}")
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,191 @@
+"""One run of `bottomup play`: choose the display and the game body, run the loop, record it.
+
+The pieces (display, game body, policy, recorder, progress bar) are opened here and closed in
+reverse order whatever happens, so an error or Ctrl-C leaves the recording readable and the game
+process and virtual display stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent.config import Settings
+from agent.errors import BottomupError, ConfigError
+from agent.loop import Policy, run_episode
+from agent.recording import Recorder
+from agent.types import Game, Rect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished (or stopped) run reports."""
+
+    steps: int
+    acted: int
+    recording: Path | None
+    stopped_by: str | None = None
+
+
+def make_policy(settings: Settings) -> Policy:
+    """The decision-maker for a run. Until the learning agent lands, the random baseline."""
+    from agent.brains.random import RandomClicker
+
+    return RandomClicker(seed=settings.seed)
+
+
+@contextmanager
+def open_body(
+    settings: Settings,
+    *,
+    game: str | None,
+    window: str | None,
+    region: str | None,
+    launch: list[str] | None,
+    headless: bool,
+    current_display: str | None,
+) -> Iterator[tuple[Game, str]]:
+    """Yield (game body, game name). Live bodies get a display (private Xvfb when needed)."""
+    import games
+
+    if window and region:
+        raise ConfigError("give either --window or --region, not both")
+    spec = games.spec(game) if game else (None if (window or region) else games.spec("spire"))
+    name = spec.name if spec else "desktop"
+    if headless:
+        if spec is None or spec.entry_point is None:
+            raise ConfigError("--headless runs built-in games only (e.g. `bottomup play spire`)")
+        body = games.make(spec.id, seed=settings.seed, size=settings.size)
+        try:
+            yield body, name
+        finally:
+            body.close()
+        return
+
+    from agent.body.display import bind_process_display, ensure_display
+    from agent.body.live import LiveSettings, LiveWindow
+    from agent.body.mouse import MouseSettings
+    from agent.body.settle import SettleSettings
+
+    title, command = window, launch
+    if spec is not None and spec.profile and not region:
+        from games.desktop import load_profile
+
+        profile = load_profile(spec.profile)
+        title = title or profile.title
+        if command is None and not window:
+            width, height = settings.size
+            command = profile.launch_command(
+                python=sys.executable, seed=settings.seed, width=width, height=height
+            )
+    rect = Rect.parse(region) if region else None
+    if rect is None and not title:
+        raise ConfigError("nothing to play: give a game, --window REGEX or --region x,y,w,h")
+    with ensure_display(settings.display, current_display) as display:
+        name_of_display = display.start()
+        bind_process_display(name_of_display)
+        live = LiveWindow(
+            LiveSettings(
+                title=None if rect else title,
+                region=rect,
+                display=name_of_display,
+                launch=tuple(command or ()),
+                mouse=MouseSettings(
+                    dry_run=settings.dry_run, max_actions_per_second=settings.actions_per_second
+                ),
+                settle=SettleSettings(timeout_s=settings.settle_timeout_s),
+            )
+        )
+        try:
+            yield live, name
+        finally:
+            live.close()
+
+
+def run_session(
+    settings: Settings,
+    *,
+    game: str | None,
+    window: str | None = None,
+    region: str | None = None,
+    launch: list[str] | None = None,
+    headless: bool = False,
+    agent_id: str,
+    console: Console,
+    current_display: str | None = None,
+) -> RunSummary:
+    """Play `settings.steps` actions with a progress bar; always say where the recording is."""
+    policy = make_policy(settings)
+    steps = acted = 0
+    recorder: Recorder | None = None
+    stopped_by: str | None = None
+    with ExitStack() as stack:
+        body, name = stack.enter_context(
+            open_body(
+                settings,
+                game=game,
+                window=window,
+                region=region,
+                launch=launch,
+                headless=headless,
+                current_display=current_display,
+            )
+        )
+        if settings.record:
+            config = {k: str(v) for k, v in settings.model_dump().items() if k != "api_key"}
+            recorder = Recorder(
+                settings.recordings,
+                game=name,
+                agent_id=agent_id,
+                seed=settings.seed,
+                config={**config, "policy": getattr(policy, "name", type(policy).__name__)},
+            )
+        console.print(
+            f"playing [bold]{name}[/] for {settings.steps} steps "
+            f"(policy: {getattr(policy, 'name', type(policy).__name__)}"
+            f"{', dry run' if settings.dry_run else ''}{', headless' if headless else ''})"
+        )
+        progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("responsive {task.fields[rate]}  settle {task.fields[settle]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        try:
+            with progress:
+                task = progress.add_task("steps", total=settings.steps, rate="-", settle="-")
+                for step in run_episode(body, policy, max_steps=settings.steps):
+                    steps += 1
+                    acted += step.acted
+                    if recorder:
+                        recorder.on_step(step)
+                    progress.update(
+                        task,
+                        advance=1,
+                        rate=f"{acted / steps:.0%}",
+                        settle=f"{step.settle_s * 1000:.0f} ms",
+                    )
+        except (BottomupError, KeyboardInterrupt) as exc:
+            stopped_by = f"{type(exc).__name__}: {exc}"
+            if recorder:
+                recorder.error(stopped_by)
+                recorder.close(stopped_by)
+            raise
+        finally:
+            if recorder:
+                recorder.close()
+                console.print(f"recording: {recorder.path}")
+    console.print(f"done: {steps} steps, {acted} changed the screen")
+    return RunSummary(steps, acted, recorder.path if recorder else None, stopped_by)

@@ -77,7 +77,9 @@ def mines_board() -> Scene:
     for row in range(8):
         for col in range(8):
             x, y = round(x0 + col * pitch), round(y0 + row * pitch)
-            truth.append((f"cell:{row},{col}", Rect(x, y, round(pitch - gutter), round(pitch - gutter))))
+            truth.append(
+                (f"cell:{row},{col}", Rect(x, y, round(pitch - gutter), round(pitch - gutter)))
+            )
     truth += [
         ("button:start_over", Rect(437, 270, 150, 60)),
         ("button:change_difficulty", Rect(437, 334, 150, 60)),
@@ -104,7 +106,9 @@ def ensure_installed(install: bool) -> None:
     if not missing:
         return
     if not install:
-        sys.exit(f"missing {', '.join(missing)} (run without --no-install, or apt-get install them)")
+        sys.exit(
+            f"missing {', '.join(missing)} (run without --no-install, or apt-get install them)"
+        )
     print(f"installing {' '.join(missing)} ...")
     subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True)
 

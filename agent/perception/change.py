@@ -2,11 +2,13 @@
 
 "Acted?" in the Bottom-Up Agent sense: the fraction of pixels whose grey level moved by more than
 `threshold` levels. Used by the judge (did an action do anything) and by settle detection (has the
-window stopped changing).
+window stopped changing; `wait_settled`).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -79,3 +81,43 @@ def diff(
         if area >= min_region_area
     )
     return Change(fraction, regions)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The outcome of waiting for the screen to stop changing."""
+
+    image: np.ndarray
+    seconds: float
+    settled: bool
+    grabs: int
+
+
+def wait_settled(
+    grab: Callable[[], np.ndarray],
+    *,
+    interval: float = 0.05,
+    quiet_grabs: int = 2,
+    timeout: float = 3.0,
+    max_fraction: float = 0.0005,
+    threshold: int = DEFAULT_PIXEL_THRESHOLD,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Settled:
+    """Grab every `interval` s until `quiet_grabs` consecutive grabs differ from the previous one by
+    at most `max_fraction` of pixels (animations over), or until `timeout` (settled=False).
+
+    `grab` returns the current window image; the body supplies it, perception only judges.
+    """
+    start = clock()
+    last = grab()
+    grabs, quiet = 1, 0
+    while clock() - start < timeout:
+        sleep(interval)
+        now = grab()
+        grabs += 1
+        quiet = quiet + 1 if changed_fraction(last, now, threshold) <= max_fraction else 0
+        last = now
+        if quiet >= quiet_grabs:
+            return Settled(last, clock() - start, True, grabs)
+    return Settled(last, clock() - start, False, grabs)

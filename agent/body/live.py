@@ -2,7 +2,9 @@
 
 reset() grabs the first settled frame; step(action) refreshes the window rectangle (windows move),
 refuses points outside it, raises the window if it lost focus, acts through the Mouse, waits for
-the window to settle and returns an Outcome; close() releases everything.
+the window to settle (re-reading the rectangle on every grab) and returns an Outcome; close()
+releases everything. Frames are grabbed from the screen, so another window covering the game shows
+up in them: one game per display.
 
 It can own the game process (`launch=[...]`): started with DISPLAY set in the child's environment
 only, waited for until its window appears (a clear error if it exits first), terminated on close.
@@ -23,7 +25,7 @@ from agent.body.display import display_env
 from agent.body.mouse import Mouse, MouseSettings, PerformedAction
 from agent.body.screen import Screen
 from agent.body.settle import SettleSettings, settle
-from agent.body.window import FixedRegion, WindowHandle, X11Window, find_window, screen_size
+from agent.body.window import FixedRegion, WindowHandle, X11Window, find_window
 from agent.errors import ConfigError, WindowLost, WindowNotFound
 from agent.types import Action, Frame, Outcome, Rect
 
@@ -144,7 +146,8 @@ class LiveWindow:
         if s.launch:
             self._start_process()
         if s.region is not None:
-            return FixedRegion(s.region, screen_size(s.display))
+            whole = self.screen.screen_rect()
+            return FixedRegion(s.region, (whole.right, whole.bottom))
         assert s.title is not None
         deadline = time.monotonic() + s.window_timeout_s
         while True:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
 
-from agent.body.display import DisplaySettings, VirtualDisplay
+from agent.body.display import DisplaySettings, VirtualDisplay, display_env
 from agent.body.mouse import Mouse, MouseSettings
 from agent.body.screen import Screen
-from agent.errors import ConfigError, OutsideWindowError
+from agent.errors import ConfigError, OutsideWindowError, SafetyStop
 from agent.types import Click, DoubleClick, Drag, Move, Point, Rect, RightClick, Scroll, Wait
 
 BLUE = (40, 80, 220)
@@ -125,3 +126,15 @@ def test_mouse_follows_its_own_display(start_clicker) -> None:
     mouse = Mouse(clicker.display)
     mouse.perform(Click(30, 30), clicker.info.rect)
     assert [(e["x"], e["y"]) for e in clicker.wait_for("down", 1)] == [(30, 30)]
+
+
+@pytest.mark.live
+def test_fail_safe_corner_stops_and_does_not_click(start_clicker) -> None:
+    clicker = start_clicker()
+    subprocess.run(["xdotool", "mousemove", "0", "0"], env=display_env(clicker.display), check=True)
+    mouse = Mouse(clicker.display)
+    with pytest.raises(SafetyStop, match="fail-safe"):
+        mouse.perform(Click(30, 30), clicker.info.rect)
+    time.sleep(0.2)
+    assert clicker.events("down") == []
+    assert mouse.position() == Point(0, 0)

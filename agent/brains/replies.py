@@ -50,15 +50,21 @@ def _truncate(limit: int):
     return BeforeValidator(cut)
 
 
+def _no_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, not a boolean")
+    return value
+
+
 Prose = Annotated[str, _truncate(500), Field(max_length=500)]
 Guideline = Annotated[str, _truncate(200), Field(min_length=1, max_length=200)]
-Mark = Annotated[int, Field(ge=0, le=9_999)]
-Coordinate = Annotated[int, Field(ge=-100_000, le=100_000)]
+Mark = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=9_999)]
+Coordinate = Annotated[int, BeforeValidator(_no_bool), Field(ge=-100_000, le=100_000)]
 
 
 class Reply(BaseModel):
     """Base of every reply: unknown keys are ignored, booleans must be real booleans, numbers must
-    be whole (3, 3.0 and "3" pass; 3.5 and "three" do not), the object is immutable."""
+    be whole (3, 3.0 and "3" pass; 3.5, true and "three" do not), the object is immutable."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
 
@@ -74,7 +80,7 @@ class ProposeReply(Reply):
     to_mark: Mark | None = None
     to_x: Coordinate | None = None
     to_y: Coordinate | None = None
-    clicks: Annotated[int, Field(ge=-20, le=20)] | None = None
+    clicks: Annotated[int, BeforeValidator(_no_bool), Field(ge=-20, le=20)] | None = None
     reason: Prose = ""
 
     @model_validator(mode="after")
@@ -115,8 +121,8 @@ class ReflectReply(Reply):
     """A history-aware reflection (HAR): what went wrong, why (citing the recent steps), what to do
     instead, and at most three guidelines that generalise beyond this one moment."""
 
-    statement: Prose
-    reasoning: Prose
+    statement: Annotated[Prose, Field(min_length=1)]
+    reasoning: Annotated[Prose, Field(min_length=1)]
     corrected_action: ActionKind | None = None
     corrected_mark: Mark | None = None
     corrected_x: Coordinate | None = None
@@ -159,7 +165,7 @@ def parse_reply(text: str | None, reply_model: type[R]) -> R:
     body = extract_json_text(text)
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, or a 5,000-digit number
         raise ModelOutputError(f"reply is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(data, dict):
         raise ModelOutputError(f"reply must be a JSON object, got {type(data).__name__}")

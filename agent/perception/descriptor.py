@@ -49,8 +49,17 @@ def describe(image: np.ndarray, box: Rect, work_width: int = 640) -> tuple[float
     return tuple(float(v) for v in describe_many(work, wb)[0])
 
 
-def describe_many(work_rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Descriptors (N x LENGTH float32) of boxes (N x 4: x, y, w, h, float work-copy pixels)."""
+def describe_many(
+    work_rgb: np.ndarray,
+    boxes: np.ndarray,
+    lab_integral: np.ndarray | None = None,
+    grey: np.ndarray | None = None,
+) -> np.ndarray:
+    """Descriptors (N x LENGTH float32) of boxes (N x 4: x, y, w, h, float work-copy pixels).
+
+    `lab_integral` (cv2.integral of the CIELAB work copy) and `grey` may be passed when the
+    caller already has them.
+    """
     fh, fw = work_rgb.shape[:2]
     n = len(boxes)
     out = np.zeros((n, LENGTH), np.float32)
@@ -67,7 +76,9 @@ def describe_many(work_rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     out[:, 3] = bw / fw
     out[:, 4] = bh / fh
     out[:, _ASPECT] = np.log(bw / bh)
-    integral = cv2.integral(cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB)).astype(np.float64)
+    if lab_integral is None:
+        lab_integral = cv2.integral(cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB))
+    integral = lab_integral.astype(np.int64) if lab_integral.dtype != np.int64 else lab_integral
     col = _COLOUR.start
     for gy in range(GRID):
         y0 = by + (bh * gy) // GRID
@@ -78,7 +89,8 @@ def describe_many(work_rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
             s = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
             out[:, col : col + 3] = s / ((x1 - x0) * (y1 - y0))[:, None] / 255.0
             col += 3
-    grey = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2GRAY)
+    if grey is None:
+        grey = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2GRAY)
     for i in range(n):
         patch = grey[by[i] : by1[i], bx[i] : bx1[i]]
         small = cv2.resize(patch, (THUMB, THUMB), interpolation=cv2.INTER_AREA)

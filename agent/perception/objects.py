@@ -57,16 +57,18 @@ def candidates(
         return []
     work = work_copy(image, settings.work_width)
     edges = colour_edges(work.rgb, settings)
-    boxes = _proposals(work.rgb, edges, settings)
+    grey = cv2.cvtColor(work.rgb, cv2.COLOR_RGB2GRAY)
+    boxes = _proposals(work.rgb, grey, edges, settings)
     if len(boxes) == 0:
         return []
-    scores = _scores(work.rgb, edges, boxes)
+    lab_integral = cv2.integral(cv2.cvtColor(work.rgb, cv2.COLOR_RGB2LAB))
+    scores = _scores(lab_integral, edges, boxes)
     keep = _merge(boxes, scores, settings)
     keep = _prune_parts(boxes, keep, work.rgb.shape[0] * work.rgb.shape[1], settings)
     if not keep:
         return []
     kept = boxes[keep]
-    descriptors = describe_many(work.rgb, kept[:, :4].astype(np.float64))
+    descriptors = describe_many(work.rgb, kept[:, :4].astype(np.float64), lab_integral, grey)
     out: list[Candidate] = []
     for row, descriptor, i in zip(kept, descriptors, keep, strict=True):
         x, y, w, h, source = (int(v) for v in row)
@@ -115,7 +117,9 @@ def _size_ok(
     )
 
 
-def _proposals(rgb: np.ndarray, edges: np.ndarray, settings: PerceptionSettings) -> np.ndarray:
+def _proposals(
+    rgb: np.ndarray, grey: np.ndarray, edges: np.ndarray, settings: PerceptionSettings
+) -> np.ndarray:
     """Rows of (x, y, w, h, source) in work-copy pixels from the three sources."""
     total = rgb.shape[0] * rgb.shape[1]
     closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
@@ -126,17 +130,23 @@ def _proposals(rgb: np.ndarray, edges: np.ndarray, settings: PerceptionSettings)
         rects = np.array([cv2.boundingRect(c) for c in contours], dtype=np.int32).reshape(-1, 4)
         rows.append(np.column_stack([rects, np.zeros(len(rects), np.int32)]))
 
-    flat = (cv2.dilate(closed, np.ones((3, 3), np.uint8)) == 0).astype(np.uint8)
+    # Flat regions at half resolution (they are large; an edge pixel marks its whole 2 x 2 cell).
+    half = cv2.resize(
+        closed, (closed.shape[1] // 2, closed.shape[0] // 2), interpolation=cv2.INTER_AREA
+    )
+    flat = (half == 0).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
     if count > 1:
-        st = stats[1:]
-        # Regions are grown back by the 2-pixel border the dilation took from them.
-        grown = np.column_stack([st[:, 0] - 2, st[:, 1] - 2, st[:, 2] + 4, st[:, 3] + 4])
+        st = stats[1:].astype(np.int64)
         fill = st[:, 4] / np.maximum(st[:, 2] * st[:, 3], 1)
-        grown = grown[fill > 0.5]
-        rows.append(np.column_stack([grown, np.ones(len(grown), np.int32)]))
+        st = st[fill > 0.5]
+        # Back to work pixels, grown by the border the edge band took from each region.
+        grown = np.column_stack(
+            [st[:, 0] * 2 - 2, st[:, 1] * 2 - 2, st[:, 2] * 2 + 4, st[:, 3] * 2 + 4]
+        )
+        rows.append(np.column_stack([grown, np.ones(len(grown), np.int64)]))
 
-    rows.append(_text_lines(rgb))
+    rows.append(_text_lines(grey))
     boxes = np.concatenate([r for r in rows if len(r)], axis=0) if rows else np.zeros((0, 5))
     if len(boxes) == 0:
         return np.zeros((0, 5), np.int32)
@@ -148,9 +158,8 @@ def _proposals(rgb: np.ndarray, edges: np.ndarray, settings: PerceptionSettings)
     return boxes[ok].astype(np.int32)
 
 
-def _text_lines(rgb: np.ndarray) -> np.ndarray:
+def _text_lines(grey: np.ndarray) -> np.ndarray:
     """Boxes of text lines: strong local contrast, glyphs joined horizontally into lines."""
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     gradient = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(
@@ -176,12 +185,12 @@ def _text_lines(rgb: np.ndarray) -> np.ndarray:
     ).astype(np.int32)
 
 
-def _scores(rgb: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def _scores(lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """0..1 per box: edge support along its border blended with contrast against a ring."""
     height, width = edges.shape
     band = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
-    ib = cv2.integral(band.astype(np.uint8)).astype(np.float32)
-    il = cv2.integral(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)).astype(np.float64)
+    ib = cv2.integral(band.astype(np.uint8))
+    il = lab_integral
     x, y, w, h = (boxes[:, k].astype(np.int64) for k in range(4))
     r, b = x + w - 1, y + h - 1
     border = (
@@ -191,7 +200,7 @@ def _scores(rgb: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> np.ndarray
         + _sums(ib, r, y, 1, h)
     ) / (2 * (w + h))
     iw, ih = np.maximum(1, w // 2), np.maximum(1, h // 2)
-    inner = _sums(il, x + w // 4, y + h // 4, iw, ih) / (iw * ih)[:, None]
+    inner = _sums(il, x + w // 4, y + h // 4, iw, ih) / (iw * ih)[:, None].astype(np.float64)
     m = np.maximum(2, np.minimum(w, h) // 4)
     ox0, oy0 = np.maximum(0, x - m), np.maximum(0, y - m)
     ox1, oy1 = np.minimum(width, x + w + m), np.minimum(height, y + h + m)
@@ -209,26 +218,12 @@ def _sums(integral: np.ndarray, x, y, w, h) -> np.ndarray:
 
 
 def _merge(boxes: np.ndarray, scores: np.ndarray, settings: PerceptionSettings) -> list[int]:
-    """Greedy non-maximum suppression by IoU; returns indices of kept boxes, best first."""
-    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= settings.min_score]
-    if not order:
-        return []
-    b = boxes[order, :4].astype(np.float32)
-    x0, y0 = b[:, 0], b[:, 1]
-    x1, y1 = x0 + b[:, 2], y0 + b[:, 3]
-    area = b[:, 2] * b[:, 3]
-    alive = np.ones(len(order), bool)
-    keep: list[int] = []
-    for k in range(len(order)):
-        if not alive[k]:
-            continue
-        keep.append(order[k])
-        iw = np.clip(np.minimum(x1[k], x1) - np.maximum(x0[k], x0), 0, None)
-        ih = np.clip(np.minimum(y1[k], y1) - np.maximum(y0[k], y0), 0, None)
-        inter = iw * ih
-        iou = inter / (area[k] + area - inter + 1e-6)
-        alive &= iou < settings.merge_iou
-    return keep
+    """Non-maximum suppression by IoU (OpenCV's, in C++); indices of kept boxes, best first."""
+    kept = cv2.dnn.NMSBoxes(
+        boxes[:, :4].tolist(), scores.tolist(), settings.min_score, settings.merge_iou
+    )
+    order = np.asarray(kept, dtype=np.int64).reshape(-1)
+    return [int(i) for i in order[np.argsort(-scores[order], kind="stable")]]
 
 
 def _prune_parts(
@@ -256,10 +251,11 @@ def _prune_parts(
         if drop[j] or not inside[:, j].any():
             continue
         kids = np.flatnonzero(inside[:, j])
-        direct = [i for i in kids if not (inside[i, kids]).any()]
-        sizes = area[direct]
-        similar = sizes[(sizes > 0.5 * np.median(sizes)) & (sizes < 2.0 * np.median(sizes))]
-        if len(similar) >= 3 and sizes.sum() >= 0.4 * area[j]:
+        direct = kids[~inside[np.ix_(kids, kids)].any(axis=1)]
+        sizes = sorted(area[direct].tolist())
+        median = sizes[len(sizes) // 2]
+        similar = [a for a in sizes if 0.5 * median < a < 2.0 * median]
+        if len(similar) >= 3 and sum(sizes) >= 0.4 * area[j]:
             drop[j] = True
         elif area[j] <= settings.part_max_parent_fraction * frame_area:
             drop[kids] = True

@@ -27,7 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.body.display import bind_process_display, open_xlib
-from agent.errors import ConfigError, MissingDependency, OutsideWindowError, SafetyStop
+from agent.errors import (
+    ConfigError,
+    MissingDependency,
+    OutsideWindowError,
+    SafetyStop,
+    WindowLost,
+)
 from agent.types import (
     Action,
     Click,
@@ -137,6 +143,12 @@ class Mouse:
                 raise SafetyStop(
                     "pyautogui fail-safe: the pointer is in a screen corner; stopping"
                 ) from exc
+            except (ConnectionError, OSError) as exc:
+                raise WindowLost(f"lost the X display {self.display}: {exc}") from exc
+            except Exception as exc:
+                if type(exc).__name__ == "ConnectionClosedError":  # Xlib's, imported lazily
+                    raise WindowLost(f"lost the X display {self.display}: {exc}") from exc
+                raise
 
 
 def _dispatch(gui: Any, action: Action, points: tuple[Point, ...], duration: float) -> None:

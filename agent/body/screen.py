@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from agent.errors import DisplayError, MissingDependency
+from agent.errors import ConfigError, DisplayError, MissingDependency
 from agent.types import Frame, Rect
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class Screen:
 
     def __init__(self, display: str | None = None, scale: float = 1.0) -> None:
         if scale <= 0:
-            raise ValueError(f"scale must be positive, got {scale}")
+            raise ConfigError(f"screen scale must be positive, got {scale}")
         self.display = display
         self.scale = scale
         self._local = threading.local()
@@ -68,6 +68,14 @@ class Screen:
         """Capture `region` (root coordinates) now."""
         if region.w <= 0 or region.h <= 0:
             raise ValueError(f"cannot grab an empty region {region}")
+        try:
+            return self._grab(region)
+        except DisplayError:
+            raise
+        except Exception as exc:  # mss raises ScreenShotError; a dead X server, OSErrors
+            raise DisplayError(f"screen capture on {self.display!r} failed: {exc}") from exc
+
+    def _grab(self, region: Rect) -> Frame:
         sct = self._mss()
         screen = self.screen_rect()
         visible = region.intersection(screen)

@@ -101,24 +101,26 @@ class X11Window:
 
     def rect(self) -> Rect:
         from Xlib import X
-        from Xlib.error import XError
+        from Xlib.error import ConnectionClosedError, XError
 
         try:
             if self._xwin.get_attributes().map_state != X.IsViewable:
                 raise WindowLost(f"{self.description} is no longer visible")
             geometry = self._xwin.get_geometry()
             origin = self._conn.screen().root.translate_coords(self._xwin, 0, 0)
-        except (XError, ConnectionError, OSError) as exc:
+        except (ConnectionClosedError, ConnectionError, OSError):
+            raise WindowLost(f"{self.description}: the X display went away") from None
+        except XError as exc:
             raise WindowLost(f"{self.description} is gone ({type(exc).__name__})") from None
         return Rect(int(origin.x), int(origin.y), int(geometry.width), int(geometry.height))
 
     def is_active(self) -> bool:
         """True when the window (or its frame) holds the input focus."""
-        from Xlib.error import XError
+        from Xlib.error import ConnectionClosedError, XError
 
         try:
             focus = self._conn.get_input_focus().focus
-        except XError:
+        except (XError, ConnectionClosedError, OSError):
             return False
         if isinstance(focus, int):
             return False
@@ -127,7 +129,7 @@ class X11Window:
     def activate(self) -> None:
         """Raise and focus the window: _NET_ACTIVE_WINDOW for the window manager, plus X focus."""
         from Xlib import X
-        from Xlib.error import XError
+        from Xlib.error import ConnectionClosedError, XError
         from Xlib.protocol import event
 
         if self.is_active():
@@ -145,7 +147,7 @@ class X11Window:
             self._xwin.configure(stack_mode=X.Above)
             self._xwin.set_input_focus(X.RevertToParent, X.CurrentTime)
             self._conn.sync()
-        except XError as exc:
+        except (XError, ConnectionClosedError, OSError) as exc:
             raise WindowLost(f"{self.description} is gone ({type(exc).__name__})") from None
 
     def close(self) -> None:

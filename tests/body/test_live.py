@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from agent.body.display import DisplaySettings, VirtualDisplay
 from agent.body.live import LiveSettings, LiveWindow
 from agent.body.mouse import MouseSettings
 from agent.errors import ConfigError, OutsideWindowError, WindowLost
@@ -126,3 +127,14 @@ def test_needs_exactly_one_of_title_or_region() -> None:
         LiveWindow(LiveSettings())
     with pytest.raises(ConfigError, match="exactly one"):
         LiveWindow(LiveSettings(title="x", region=Rect(0, 0, 10, 10)))
+
+
+@pytest.mark.live
+def test_display_dying_mid_run_is_window_lost(tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    vd = VirtualDisplay(DisplaySettings(width=800, height=600))
+    with vd, LiveWindow(_settings(vd.name, events)) as game:
+        game.reset()
+        vd.stop()
+        with pytest.raises(WindowLost):
+            game.step(Click(10, 10))

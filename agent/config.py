@@ -42,6 +42,9 @@ class Settings(BaseModel):
     dry_run: bool = Field(False, description="Record actions without moving the pointer.")
     actions_per_second: float = Field(8.0, gt=0, description="Cap on mouse actions per second.")
     settle_timeout_s: float = Field(3.0, gt=0, description="Longest wait for the window to settle.")
+    window_timeout_s: float = Field(
+        20.0, gt=0, description="Longest wait for the game window to appear."
+    )
     brain: Literal["offline", "vlm", "random"] = Field(
         "offline", description="Who decides: the offline brain, a VLM, or the random baseline."
     )

@@ -43,6 +43,14 @@ def make_policy(settings: Settings) -> Policy:
     return RandomClicker(seed=settings.seed)
 
 
+def parse_region(text: str) -> Rect:
+    """--region x,y,w,h as a Rect; ConfigError with the reason otherwise."""
+    try:
+        return Rect.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"invalid --region: {exc}") from None
+
+
 @contextmanager
 def open_body(
     settings: Settings,
@@ -59,6 +67,7 @@ def open_body(
 
     if window and region:
         raise ConfigError("give either --window or --region, not both")
+    rect = parse_region(region) if region else None  # fail before starting anything
     spec = games.spec(game) if game else (None if (window or region) else games.spec("spire"))
     name = spec.name if spec else "desktop"
     if headless:
@@ -87,7 +96,6 @@ def open_body(
             command = profile.launch_command(
                 python=sys.executable, seed=settings.seed, width=width, height=height
             )
-    rect = Rect.parse(region) if region else None
     if rect is None and not title:
         raise ConfigError("nothing to play: give a game, --window REGEX or --region x,y,w,h")
     with ensure_display(settings.display, current_display) as display:
@@ -99,6 +107,7 @@ def open_body(
                 region=rect,
                 display=name_of_display,
                 launch=tuple(command or ()),
+                window_timeout_s=settings.window_timeout_s,
                 mouse=MouseSettings(
                     dry_run=settings.dry_run, max_actions_per_second=settings.actions_per_second
                 ),

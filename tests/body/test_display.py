@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +25,11 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     # A zombie still answers kill(0); treat it as gone.
-    with open(f"/proc/{pid}/stat") as fh:
-        return fh.read().split()[2] != "Z"
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 @pytest.mark.live
@@ -95,3 +101,26 @@ def test_xvfb_fixture_gives_a_full_hd_display(xvfb: str) -> None:
     info = subprocess.run(["xdpyinfo"], env=env, capture_output=True, text=True, timeout=10)
     assert "dimensions:    1920x1080 pixels" in info.stdout
     assert "depth of root window:    24 planes" in info.stdout
+
+
+@pytest.mark.live
+def test_xvfb_is_stopped_at_interpreter_exit(tmp_path) -> None:
+    script = (
+        "from agent.body.display import VirtualDisplay, DisplaySettings\n"
+        "vd = VirtualDisplay(DisplaySettings(width=320, height=240))\n"
+        "vd.start()\n"
+        "print(vd.pid, vd.wm_pid, flush=True)\n"
+        # no stop(): the atexit hook must clean up
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    pids = [int(p) for p in done.stdout.split() if p != "None"]
+    assert pids
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)

@@ -162,7 +162,8 @@ def merge(a: Snapshot, b: Snapshot, library_id: str | None = None) -> tuple[Snap
     for side in (a, b):
         side_names = {s.id: names[(s.base_id, _effect_key(s.effect))] for s in side.skills}
         renamed.update({old: new for old, new in side_names.items() if old != new})
-        edges += [_rename_edge(e, side_names) for e in side.edges]
+        # derived_from marks siblings; it is rebuilt below from the final naming.
+        edges += [_rename_edge(e, side_names) for e in side.edges if e.kind != "derived_from"]
     edges += [Edge(kind="derived_from", src=s.id, dst=s.variant_of) for s in skills if s.variant_of]
     result = Snapshot.of(
         library_id or a.library_id,

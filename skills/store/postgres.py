@@ -44,11 +44,15 @@ class PostgresStore(SqlStore):
                 self._conn.execute("SELECT pg_advisory_xact_lock(4242424242)")
                 self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             self._conn.execute(f"SET search_path TO {schema}")
-            with self._write_tx() as cur:
-                cur.run("SELECT pg_advisory_xact_lock(4242424243)")
-                for ddl in schema_sql(blob="BYTEA", real="DOUBLE PRECISION"):
-                    cur.run(ddl)
-                self._init_meta(cur, "lib-" + uuid.uuid4().hex[:16])
+            # DDL takes table locks; a library already set up must not take them again while
+            # other processes write, or the two deadlock.
+            exists = self._conn.execute("SELECT to_regclass('meta')").fetchone()[0]
+            if exists is None:
+                with self._write_tx() as cur:
+                    cur.run("SELECT pg_advisory_xact_lock(4242424243)")
+                    for ddl in schema_sql(blob="BYTEA", real="DOUBLE PRECISION"):
+                        cur.run(ddl)
+                    self._init_meta(cur, "lib-" + uuid.uuid4().hex[:16])
             self._load_meta()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open library {self.location}: {exc}".strip()) from exc

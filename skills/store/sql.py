@@ -116,6 +116,10 @@ class Cursor:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
 
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
     def all(self) -> list[tuple]:
         return list(self._cursor.fetchall())
 
@@ -262,7 +266,7 @@ class SqlStore:
         with self._write_tx() as cur:
             seq = self._tick(cur)
             cur.run("UPDATE skills SET status = ?, seq = ? WHERE id = ?", (status, seq, skill_id))
-            if cur._cursor.rowcount == 0:
+            if cur.rowcount == 0:
                 raise LibraryNotFound(f"no skill {skill_id} in {self.location}")
 
     def record_outcome(
@@ -280,21 +284,30 @@ class SqlStore:
         values = [v for flag in flags for v in (int(flag), int(not flag))] + [float(cost), 1]
         cols = ", ".join(SKILL_STAT_COLUMNS)
         sets = ", ".join(f"{c} = skill_stats.{c} + excluded.{c}" for c in SKILL_STAT_COLUMNS)
+        # Lock order everywhere: clock, then edge rows, then counter rows (absorb does the
+        # same), so concurrent writers queue but never deadlock. The clock is only bumped when
+        # the structure changes (a transition seen for the first time).
         with self._write_tx() as cur:
-            seq = self._tick(cur)
+            if next_state_id is not None:
+                key = (state_id, next_state_id, skill_id, self.library_id)
+                cur.run(
+                    "UPDATE edges SET count = count + 1 WHERE kind = 'leads_to' AND src = ?"
+                    " AND dst = ? AND key = ? AND origin = ?",
+                    key,
+                )
+                if cur.rowcount == 0:
+                    cur.run(
+                        "INSERT INTO edges (kind, src, dst, key, origin, count, seq)"
+                        " VALUES ('leads_to', ?, ?, ?, ?, 1, ?)"
+                        " ON CONFLICT (kind, src, dst, key, origin) DO UPDATE"
+                        " SET count = edges.count + 1",
+                        (*key, self._tick(cur)),
+                    )
             cur.run(
                 f"INSERT INTO skill_stats (skill_id, origin, {cols}) VALUES (?, ?{', ?' * 8})"
                 f" ON CONFLICT (skill_id, origin) DO UPDATE SET {sets}",
                 (skill_id, self.library_id, *values),
             )
-            if next_state_id is not None:
-                cur.run(
-                    "INSERT INTO edges (kind, src, dst, key, origin, count, seq)"
-                    " VALUES ('leads_to', ?, ?, ?, ?, 1, ?)"
-                    " ON CONFLICT (kind, src, dst, key, origin) DO UPDATE"
-                    " SET count = edges.count + 1, seq = excluded.seq",
-                    (state_id, next_state_id, skill_id, self.library_id, seq),
-                )
 
     def search(self, text: str, limit: int = 20) -> list[Skill]:
         """Skills whose name or description contains every word of `text` (case-insensitive)."""
@@ -456,6 +469,8 @@ class SqlStore:
 
     def _delete_node_rows(self, cur: Cursor, ids: list[str], seq: int) -> None:
         for table, col in (
+            ("edges", "src"),
+            ("edges", "dst"),
             ("states", "id"),
             ("state_visits", "state_id"),
             ("skills", "id"),
@@ -463,8 +478,6 @@ class SqlStore:
             ("insights", "id"),
             ("strategies", "id"),
             ("strategy_stats", "strategy_id"),
-            ("edges", "src"),
-            ("edges", "dst"),
         ):
             cur.many(f"DELETE FROM {table} WHERE {col} = ?", [(i,) for i in ids])
         cur.many(
@@ -537,6 +550,7 @@ class SqlStore:
         with self._write_tx() as cur:
             seq = self._tick(cur)
             self._delete_node_rows(cur, list(remove), seq)
+            self._put_edge_rows(cur, list(snap.edges), seq)
             cur.many(
                 "INSERT INTO states (id, body, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 [(s.id, _body(s, visits={}), seq) for s in snap.states],
@@ -579,7 +593,6 @@ class SqlStore:
                     for o, st in s.stats.items()
                 ],
             )
-            self._put_edge_rows(cur, list(snap.edges), seq)
             cur.many(
                 "INSERT INTO evidence (sha, png) VALUES (?, ?) ON CONFLICT (sha) DO NOTHING",
                 list(snap.evidence.items()),

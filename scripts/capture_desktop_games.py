@@ -232,6 +232,19 @@ def scaled_truth(scene: Scene, image: np.ndarray) -> list[tuple[str, Rect]]:
     ]
 
 
+def evaluate(shots: list[tuple[Scene, np.ndarray]]):
+    """Per scene: (scene, image, candidates, Coverage, names of missed elements)."""
+    out = []
+    for scene, image in shots:
+        truth = scaled_truth(scene, image)
+        cands = candidates(image)
+        boxes = [c.box for c in cands]
+        rects = [r for _, r in truth]
+        lost = [truth[i][0] for i in missed(boxes, rects)]
+        out.append((scene, image, cands, coverage(boxes, rects), lost))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write frames and set-of-marks overlays here")
@@ -245,18 +258,12 @@ def main() -> int:
         display.close()
     total = EMPTY
     print(f"{'scene':<16}{'elements':>9}{'recall':>8}{'strict':>8}{'cands':>7}{'precision':>10}")
-    for scene, image in shots:
-        truth = scaled_truth(scene, image)
-        cands = candidates(image)
-        boxes = [c.box for c in cands]
-        rects = [r for _, r in truth]
-        cov = coverage(boxes, rects)
+    for scene, image, cands, cov, lost in evaluate(shots):
         total = total + cov
         print(
             f"{scene.name:<16}{cov.elements:>9}{cov.recall:>8.3f}{cov.strict_recall:>8.3f}"
             f"{cov.candidates:>7}{cov.precision:>10.3f}"
         )
-        lost = [truth[i][0] for i in missed(boxes, rects)]
         if lost:
             print(f"  missed: {', '.join(lost)}")
         if args.out:

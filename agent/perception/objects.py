@@ -208,7 +208,21 @@ def _scores(lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> n
     ring_area = ((ox1 - ox0) * (oy1 - oy0) - w * h).astype(np.float64)
     outer = ring / np.maximum(ring_area, 1)[:, None]
     contrast = np.where(ring_area > 0, np.linalg.norm(inner - outer, axis=1) / 60.0, 0.0)
-    return (0.6 * border + 0.4 * np.minimum(1.0, contrast)).astype(np.float32)
+    # Isolation: UI things sit on a calm margin; fragments of art or texture are surrounded by
+    # more edges. Edge density in a ring just outside the box (its own border excluded).
+    ie = cv2.integral((edges > 0).astype(np.uint8))
+    g = 2
+    n = np.maximum(3, np.minimum(w, h) // 3)
+    ax0, ay0 = np.maximum(0, x - g), np.maximum(0, y - g)
+    ax1, ay1 = np.minimum(width, x + w + g), np.minimum(height, y + h + g)
+    bx0, by0 = np.maximum(0, x - g - n), np.maximum(0, y - g - n)
+    bx1, by1 = np.minimum(width, x + w + g + n), np.minimum(height, y + h + g + n)
+    busy = _sums(ie, bx0, by0, bx1 - bx0, by1 - by0) - _sums(ie, ax0, ay0, ax1 - ax0, ay1 - ay0)
+    margin = ((bx1 - bx0) * (by1 - by0) - (ax1 - ax0) * (ay1 - ay0)).astype(np.float64)
+    density = np.where(margin > 0, busy / np.maximum(margin, 1), 0.0)
+    isolation = 1.0 - np.minimum(1.0, density / 0.15)
+    score = 0.45 * border + 0.3 * np.minimum(1.0, contrast) + 0.25 * isolation
+    return score.astype(np.float32)
 
 
 def _sums(integral: np.ndarray, x, y, w, h) -> np.ndarray:

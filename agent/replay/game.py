@@ -1,0 +1,78 @@
+"""ReplayGame: a Game over a recording's frames, so any loop or brain runs on them offline.
+
+reset() returns the first recorded frame; step(action) returns the recorded next frame whatever
+the action was, and notes whether the action agreed with the recorded one (agent.replay.agreement).
+No window, pointer or network is touched, and the recording is only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.errors import BottomupError
+from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes, compare
+from agent.replay.reader import RecordedStep, Replay
+from agent.types import Action, Frame, Outcome
+
+
+class ReplayExhausted(BottomupError):
+    """step() was called after the last recorded step."""
+
+
+class ReplayGame:
+    """agent.types.Game over recorded frames; `agreements` holds one verdict per step() call."""
+
+    def __init__(
+        self,
+        replay: Replay,
+        steps: Sequence[RecordedStep] | None = None,
+        *,
+        boxes_of: BoxesOf = candidate_boxes,
+    ) -> None:
+        self.replay = replay
+        self.steps: tuple[RecordedStep, ...] = tuple(replay.steps if steps is None else steps)
+        self.agreements: list[Agreement] = []
+        self._boxes_of = boxes_of
+        self._cursor = 0
+        self._frame: Frame | None = None
+
+    @property
+    def position(self) -> int:
+        """Index (into `steps`) of the step the next step() call replays."""
+        return self._cursor
+
+    @property
+    def current(self) -> RecordedStep | None:
+        """The recorded step the next step() call replays (None at the end)."""
+        return self.steps[self._cursor] if self._cursor < len(self.steps) else None
+
+    def reset(self) -> Frame:
+        if not self.steps:
+            raise ReplayExhausted(f"{self.replay.path}: the recording has no usable steps")
+        self._cursor = 0
+        self.agreements.clear()
+        self._frame = self.replay.frame(self.steps[0].before_sha)
+        return self._frame
+
+    def step(self, action: Action) -> Outcome:
+        recorded = self.current
+        if recorded is None or self._frame is None:
+            raise ReplayExhausted(
+                f"{self.replay.path}: no recorded step {self._cursor} (call reset() first, "
+                f"or stop after {len(self.steps)} steps)"
+            )
+        self.agreements.append(compare(recorded.action, action, self._frame, self._boxes_of))
+        self._cursor += 1
+        after = self.replay.frame(recorded.after_sha)
+        following = self.current
+        # The next decision is made on the next step's recorded "before" frame (normally the
+        # same pixels as this step's "after"; they differ only if the recorder skipped frames).
+        self._frame = self.replay.frame(following.before_sha) if following else after
+        return Outcome(after, settle_s=recorded.settle_s, settled=True)
+
+    def next_frame(self) -> Frame | None:
+        """The frame the next decision is made on (None before reset)."""
+        return self._frame
+
+    def close(self) -> None:
+        """Nothing to release; the recording is never written."""

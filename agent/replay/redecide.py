@@ -1,0 +1,163 @@
+"""Re-decide: run a brain over a recording's frames and compare its actions with the recorded ones.
+
+The policy decides on each recorded "before" frame; the ReplayGame answers with the recorded
+"after" frame, and the policy observes the *recorded* step (teacher forcing): whatever it
+decided, it learns from what really happened, so one early disagreement does not derail every
+later decision. Policies come from a factory given the Replay (its seed, policy name, cassette),
+so the random baseline, the offline brain and a VLM brain answering from a cassette plug in alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.errors import BottomupError, ConfigError
+from agent.loop import Policy
+from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes
+from agent.replay.game import ReplayGame
+from agent.replay.reader import Replay
+from agent.types import Action, Step, describe_action
+
+log = logging.getLogger(__name__)
+
+PolicyFactory = Callable[[Replay], Policy]
+_FACTORIES: dict[str, PolicyFactory] = {}
+
+
+def register_policy(name: str, factory: PolicyFactory) -> None:
+    """Make a policy name (as recorded in manifest config "policy") re-decidable."""
+    _FACTORIES[name] = factory
+
+
+def _random_baseline(replay: Replay) -> Policy:
+    from agent.brains.random import RandomClicker
+
+    return RandomClicker(seed=replay.seed or 0)
+
+
+register_policy("random-baseline", _random_baseline)
+register_policy("random", _random_baseline)
+
+
+def policy_factory(name: str | None = None) -> PolicyFactory:
+    """The factory for `name`, or, when None, for the policy each recording names."""
+
+    def build(replay: Replay) -> Policy:
+        wanted = name or replay.policy_name
+        if wanted is None:
+            raise ConfigError(f"{replay.path}: the recording does not name its policy; pass one")
+        factory = _FACTORIES.get(wanted)
+        if factory is None:
+            known = ", ".join(sorted(_FACTORIES))
+            raise ConfigError(f"no re-decidable policy named {wanted!r} (known: {known})")
+        return factory(replay)
+
+    return build
+
+
+@dataclass(frozen=True)
+class StepComparison:
+    """One re-decided step: what was recorded, what the policy chose now, and the verdict."""
+
+    index: int
+    recorded: str
+    decided: str
+    agrees: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class RedecideReport:
+    """Per-step agreement of a policy with a recording, and the overall rate."""
+
+    recording: str
+    policy: str
+    steps: int
+    agreed: int
+    seconds: float
+    comparisons: tuple[StepComparison, ...]
+    errors: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        return self.agreed / self.steps if self.steps else 0.0
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def first_disagreement(self) -> int | None:
+        return next((c.index for c in self.comparisons if not c.agrees), None)
+
+
+def redecide(
+    replay: Replay,
+    factory: PolicyFactory,
+    *,
+    max_steps: int | None = None,
+    boxes_of: BoxesOf = candidate_boxes,
+    on_step: Callable[[StepComparison], None] | None = None,
+) -> RedecideReport:
+    """Re-decide every usable step of `replay` with a fresh policy from `factory`.
+
+    A policy error on one step (a BottomupError, e.g. a cassette miss or a bad model reply) is
+    recorded as a disagreement and the replay goes on.
+    """
+    policy = factory(replay)
+    steps = replay.steps[:max_steps] if max_steps is not None else replay.steps
+    game = ReplayGame(replay, steps, boxes_of=boxes_of)
+    comparisons: list[StepComparison] = []
+    errors: list[str] = []
+    started = time.perf_counter()
+    frame = game.reset() if steps else None
+    for recorded in steps:
+        if frame is None:
+            break
+        decided: Action | None = None
+        try:
+            decided = policy.decide(frame)
+        except BottomupError as exc:
+            errors.append(f"step {recorded.index}: {type(exc).__name__}: {exc}")
+        outcome = game.step(decided if decided is not None else recorded.action)
+        verdict = game.agreements[-1] if decided is not None else Agreement(False, "error")
+        comparison = StepComparison(
+            recorded.index,
+            describe_action(recorded.action),
+            describe_action(decided) if decided is not None else "-",
+            verdict.agrees,
+            verdict.reason,
+        )
+        comparisons.append(comparison)
+        if on_step:
+            on_step(comparison)
+        policy.observe(
+            Step(
+                index=recorded.index,
+                before=frame,
+                action=recorded.action,
+                after=outcome.frame,
+                settle_s=recorded.settle_s,
+                acted=recorded.acted,
+                changed_fraction=recorded.changed,
+                summary=recorded.summary,
+                errors=recorded.errors,
+            )
+        )
+        frame = game.next_frame()
+    seconds = time.perf_counter() - started
+    name = getattr(policy, "name", type(policy).__name__)
+    report = RedecideReport(
+        recording=str(replay.path),
+        policy=str(name),
+        steps=len(comparisons),
+        agreed=sum(c.agrees for c in comparisons),
+        seconds=seconds,
+        comparisons=tuple(comparisons),
+        errors=tuple(errors),
+    )
+    log.info("re-decided %s: %d/%d agree", replay.name, report.agreed, report.steps)
+    return report

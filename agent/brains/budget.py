@@ -78,6 +78,12 @@ class Budget:
         with self._lock:
             return BudgetUsage(self._calls, self._tokens, self._cost, self._clock() - self._start)
 
+    def remaining_s(self) -> float | None:
+        """Seconds left of the wall-time limit (None when there is none)."""
+        if self.limits.max_wall_s is None:
+            return None
+        return max(0.0, self.limits.max_wall_s - (self._clock() - self._start))
+
     def check(self, tokens: int = 0, cost: float = 0.0) -> None:
         """Raise BudgetExhausted if one more call of this worst case could exceed a limit."""
         with self._lock:

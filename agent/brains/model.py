@@ -249,8 +249,12 @@ class ModelClient:
         t0 = time.monotonic()
         answer: ChatReply | None = None
         failure: Exception | None = None
+        timeout_s = self.settings.timeout_s
+        left = self.budget.remaining_s()
+        if left is not None:  # a call in flight must not outlive the time budget
+            timeout_s = max(0.05, min(timeout_s, left))
         try:
-            answer = self._transport.send(request, self.settings.timeout_s)
+            answer = self._transport.send(request, timeout_s)
         except TransportFailure as exc:
             failure = exc
         except BaseException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import socket
+import time
 
 import pytest
 
@@ -202,3 +203,17 @@ def _judge_vars() -> dict[str, str]:
         "expectation": "a menu opens",
         "change": "12% of pixels changed",
     }
+
+
+def test_time_budget_cuts_a_hanging_call_short(png):
+    with SimulatedVLM(hang_s=10) as server:
+        settings = settings_for(server, timeout_s=30, max_retries=3)
+        ModelClient(settings)  # the first client pays for importing openai
+        budget = Budget(BudgetLimits(max_wall_s=0.5))
+        client = ModelClient(settings, budget)
+        server.queue_faults("hang", "hang", "hang", "hang")
+        t0 = time.monotonic()
+        with pytest.raises(BudgetExhausted, match="time budget"):
+            client.ask("propose", PROPOSE_VARS, png, ProposeReply)
+        assert time.monotonic() - t0 < 2.0
+        assert len(server.requests) == 1

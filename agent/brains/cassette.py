@@ -188,9 +188,12 @@ class CassetteClient:
         reply_model: type[R],
         *,
         bounds: ReplyBounds | None = None,
+        temperature: float | None = None,
     ) -> CallResult[R]:
         """Same contract as ModelClient.ask; CassetteMiss when the cassette has no such request."""
-        return self._client.ask(prompt_id, variables, image_png, reply_model, bounds=bounds)
+        return self._client.ask(
+            prompt_id, variables, image_png, reply_model, bounds=bounds, temperature=temperature
+        )
 
 
 def recording_client(

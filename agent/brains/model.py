@@ -184,12 +184,18 @@ class ModelClient:
         reply_model: type[R],
         *,
         bounds: ReplyBounds | None = None,
+        temperature: float | None = None,
     ) -> CallResult[R]:
         """Ask one prompt (with an optional PNG screenshot); a reply_model or ModelGaveUp.
 
         bounds, when given, also rejects marks and points the screenshot does not have (and the
-        model is re-asked). BudgetExhausted propagates: the budget is the caller's decision.
+        model is re-asked). temperature overrides the settings' one for this call (a recipe's
+        sampling). BudgetExhausted propagates: the budget is the caller's decision.
         """
+        if temperature is None:
+            temperature = self.settings.temperature
+        elif not 0.0 <= temperature <= 2.0:
+            raise ConfigError(f"temperature must be 0..2, got {temperature}")
         if bounds is not None and bounds.coordinates != self.settings.coordinates:
             raise ConfigError(
                 f"bounds use {bounds.coordinates!r} but the model is told"
@@ -208,7 +214,7 @@ class ModelClient:
                 model=self.settings.model,
                 system=self._system,
                 turns=turns,
-                temperature=self.settings.temperature,
+                temperature=temperature,
                 max_tokens=self.settings.max_reply_tokens,
                 json_mode=self._json_mode,
             )

@@ -217,3 +217,12 @@ def test_time_budget_cuts_a_hanging_call_short(png):
             client.ask("propose", PROPOSE_VARS, png, ProposeReply)
         assert time.monotonic() - t0 < 2.0
         assert len(server.requests) == 1
+
+
+def test_temperature_can_be_set_per_call(sim, png):
+    client = ModelClient(settings_for(sim, temperature=0.0))
+    client.ask("propose", PROPOSE_VARS, png, ProposeReply)
+    client.ask("propose", PROPOSE_VARS, png, ProposeReply, temperature=0.9)
+    assert [r.body["temperature"] for r in sim.requests] == [0.0, 0.9]
+    with pytest.raises(ConfigError, match="temperature"):
+        client.ask("propose", PROPOSE_VARS, png, ProposeReply, temperature=3.0)

@@ -264,6 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
             "object": "chat.completion",
             "created": int(time.time()),
             "model": str(body.get("model", "sim")),
+            "system_fingerprint": "SIMULATION (tests/fakes/sim_vlm.py)",
             "choices": [
                 {
                     "index": 0,

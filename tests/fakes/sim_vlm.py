@@ -98,7 +98,7 @@ class SimulatedVLM:
     json_mode_supported: bool = True
     api_key: str | None = None
     huge_chars: int = 1_000_000
-    requests: list[SimRequest] = field(default_factory=list)
+    requests: list[SimRequest] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULTS)

@@ -222,6 +222,11 @@ def _scores(lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> n
     density = np.where(margin > 0, busy / np.maximum(margin, 1), 0.0)
     isolation = 1.0 - np.minimum(1.0, density / 0.15)
     score = 0.45 * border + 0.3 * np.minimum(1.0, contrast) + 0.25 * isolation
+    # A text line has no frame of its own: judge it by how calm its margin is instead, so it
+    # outranks (and then absorbs, see _prune_parts) the glyph boxes inside it.
+    text = boxes[:, 4] == 2
+    text_score = 0.6 * isolation + 0.4 * np.minimum(1.0, contrast * 2)
+    score = np.where(text, np.maximum(score, text_score), score)
     return score.astype(np.float32)
 
 
@@ -269,7 +274,7 @@ def _prune_parts(
         sizes = sorted(area[direct].tolist())
         median = sizes[len(sizes) // 2]
         similar = [a for a in sizes if 0.5 * median < a < 2.0 * median]
-        if len(similar) >= 3 and sum(sizes) >= 0.4 * area[j]:
+        if len(similar) >= 3 and sum(similar) >= 0.4 * area[j]:
             drop[j] = True
         elif area[j] <= settings.part_max_parent_fraction * frame_area:
             drop[kids] = True

@@ -24,6 +24,7 @@ from rich.table import Table
 from agent.config import Settings, load_settings
 from agent.errors import BottomupError, ConfigError
 from agent.recording import Recording, list_recordings
+from agent.replay.cli import app as replay_app
 
 app = typer.Typer(
     help="bottomup: an agent that learns to play games from pixels and mouse clicks.",
@@ -35,6 +36,7 @@ games_app = typer.Typer(help="The games bottomup knows (built-in games and deskt
 recordings_app = typer.Typer(help="Recorded runs: list them and show one.")
 app.add_typer(games_app, name="games")
 app.add_typer(recordings_app, name="recordings")
+app.add_typer(replay_app, name="replay")
 
 console = Console()
 err = Console(stderr=True)

@@ -35,7 +35,9 @@ log = logging.getLogger(__name__)
 _CORE_FIELDS = {"type", "t", "step", "before", "after", "acted", "changed", "summary", "errors"}
 _OPTIONAL_FIELDS = {
     "state_id",
+    "state",
     "skill_id",
+    "skill",
     "judgement",
     "reflection",
     "guidelines",
@@ -103,6 +105,7 @@ class RecordedStep:
     skills_created: tuple[str, ...] = ()
     progress: float | None = None
     model_calls: tuple[ModelCallRecord, ...] = ()
+    model_call_count: int = 0
     extra: tuple[tuple[str, str], ...] = field(default=())
 
     @property
@@ -270,11 +273,11 @@ class Replay:
             self._notes.append(f"step {index} has an unreadable action ({exc}); skipped")
             return None
         step_calls = list(calls.get(index, []))
-        step_calls += [
-            ModelCallRecord.from_event(c)
-            for c in event.get("model_calls") or []
-            if isinstance(c, dict)
-        ]
+        listed = event.get("model_calls")
+        if isinstance(listed, list):
+            step_calls += [ModelCallRecord.from_event(c) for c in listed if isinstance(c, dict)]
+        # The learning agent may store only a count of its calls on the step.
+        count = listed if isinstance(listed, int) and not isinstance(listed, bool) else 0
         extra = tuple(
             (k, _text(v) or "")
             for k, v in sorted(event.items())
@@ -290,14 +293,15 @@ class Replay:
             changed=float(event.get("changed") or 0.0),
             summary=str(event.get("summary") or ""),
             errors=_texts(event.get("errors")),
-            state_id=_text(event.get("state_id")),
-            skill_id=_text(event.get("skill_id")),
+            state_id=_text(event.get("state_id") or event.get("state")),
+            skill_id=_text(event.get("skill_id") or event.get("skill")),
             judgement=_text(event.get("judgement")),
             reflection=_text(event.get("reflection")),
             guidelines=_texts(event.get("guidelines")),
             skills_created=_texts(event.get("skills_created")),
             progress=_progress(event.get("progress")),
             model_calls=tuple(step_calls),
+            model_call_count=max(count, len(step_calls)),
             extra=extra,
         )
 

@@ -14,48 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.errors import BottomupError, ConfigError
-from agent.loop import Policy
+from agent.errors import BottomupError
 from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes
 from agent.replay.game import ReplayGame
+from agent.replay.policies import PolicyFactory
 from agent.replay.reader import Replay
 from agent.types import Action, Step, describe_action
 
 log = logging.getLogger(__name__)
-
-PolicyFactory = Callable[[Replay], Policy]
-_FACTORIES: dict[str, PolicyFactory] = {}
-
-
-def register_policy(name: str, factory: PolicyFactory) -> None:
-    """Make a policy name (as recorded in manifest config "policy") re-decidable."""
-    _FACTORIES[name] = factory
-
-
-def _random_baseline(replay: Replay) -> Policy:
-    from agent.brains.random import RandomClicker
-
-    return RandomClicker(seed=replay.seed or 0)
-
-
-register_policy("random-baseline", _random_baseline)
-register_policy("random", _random_baseline)
-
-
-def policy_factory(name: str | None = None) -> PolicyFactory:
-    """The factory for `name`, or, when None, for the policy each recording names."""
-
-    def build(replay: Replay) -> Policy:
-        wanted = name or replay.policy_name
-        if wanted is None:
-            raise ConfigError(f"{replay.path}: the recording does not name its policy; pass one")
-        factory = _FACTORIES.get(wanted)
-        if factory is None:
-            known = ", ".join(sorted(_FACTORIES))
-            raise ConfigError(f"no re-decidable policy named {wanted!r} (known: {known})")
-        return factory(replay)
-
-    return build
 
 
 @dataclass(frozen=True)

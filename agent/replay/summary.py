@@ -67,7 +67,7 @@ def summarize(replay: Replay) -> ReplaySummary:
         skills_created=tuple(dict.fromkeys(k for s in steps for k in s.skills_created)),
         reflections=sum(1 for s in steps if s.reflection),
         guidelines=sum(len(s.guidelines) for s in steps),
-        model_calls=sum(len(s.model_calls) for s in steps),
+        model_calls=sum(s.model_call_count for s in steps),
         tokens=sum(s.tokens for s in steps),
         cost=round(sum(s.cost for s in steps), 6),
         progress_first=progress[0] if progress else None,

@@ -3,7 +3,7 @@ of the window size (so a 1.25x window is the same game, bigger), deterministic f
 
 title (dark blue, a "Play" button) -> board (dark green: six tiles that toggle colour, a "Shop"
 button, a "Menu" button) -> shop (dark red: three items that toggle, a "Back" button).
-It fulfils agent.types.Game, like the built-in games' in-process bodies.
+`play_at` moves the "Play" button (another version of the game). It fulfils agent.types.Game, like the built-in games' in-process bodies.
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ TILE_COLOURS = [(200, 60, 60), (60, 60, 200), (220, 200, 40), (200, 90, 200), (6
 class ToyGame:
     """Three-screen toy game; `size` is (width, height) of the window in pixels."""
 
-    def __init__(self, seed: int = 0, size: tuple[int, int] = (640, 360)) -> None:
+    def __init__(
+        self, seed: int = 0, size: tuple[int, int] = (640, 360), play_at: float = 0.38
+    ) -> None:
         self.size = size
+        self.play_at = play_at
         self._rng = random.Random(seed)
         self._seed = seed
         self._index = 0
@@ -36,7 +39,7 @@ class ToyGame:
 
     def _layout(self) -> dict[str, Rect]:
         if self.screen == "title":
-            return {"Play": self._rect(0.38, 0.45, 0.24, 0.14)}
+            return {"Play": self._rect(self.play_at, 0.45, 0.24, 0.14)}
         if self.screen == "board":
             boxes = {f"t{i}": self._rect(0.08 + 0.15 * i, 0.3, 0.11, 0.22) for i in range(6)}
             boxes["Shop"] = self._rect(0.62, 0.75, 0.16, 0.12)
@@ -94,3 +97,25 @@ class ToyGame:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class TargetClicker:
+    """A seeded policy that clicks candidates and says what it aimed at (a Target), like skills do."""
+
+    name = "target-clicker"
+
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+
+    def decide(self, frame: Frame) -> Action:
+        from agent.perception.objects import candidates
+        from agent.types import Click
+
+        found = candidates(frame)
+        if not found:
+            return Click(frame.width // 2, frame.height // 2)
+        chosen = self._rng.choice(found)
+        return Click(chosen.box.center.x, chosen.box.center.y, target=chosen.target())
+
+    def observe(self, step) -> None:
+        """Learns nothing."""

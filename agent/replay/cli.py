@@ -1,0 +1,349 @@
+"""`bottomup replay ...`: view, summarise, re-decide, re-run and learn from recordings.
+
+Every command takes one or more recordings (folders, folders of recordings, or globs), shows a
+progress bar on stderr, prints one clear error line per bad recording and goes on with the rest;
+the exit code is 2 when any recording failed. --json prints machine-readable results on stdout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agent.errors import BottomupError, ConfigError
+from agent.replay.reader import Replay
+from agent.replay.sources import expand
+
+app = typer.Typer(
+    help="Replay recorded sessions offline: view, summary, redecide, rerun, learn.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+Recordings = Annotated[
+    list[str], typer.Argument(help="Recording folders, folders of recordings, or globs.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON output on stdout.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except BottomupError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _each(
+    recordings: list[str],
+    work: Callable[[Replay, Callable[[], None]], T],
+    *,
+    label: str,
+    max_steps: int | None = None,
+) -> tuple[list[tuple[Replay, T]], int]:
+    """Run `work(replay, advance)` for every recording under one progress bar.
+
+    Returns the results and the number of recordings that failed (each reported as one line).
+    """
+    paths = expand(recordings)
+    results: list[tuple[Replay, T]] = []
+    failed = 0
+    with _progress() as progress:
+        overall = progress.add_task(f"{label} recordings", total=len(paths))
+        for path in paths:
+            try:
+                replay = Replay(path)
+            except BottomupError as exc:
+                err.print(f"[bold red]error:[/] {exc}")
+                failed += 1
+                progress.advance(overall)
+                continue
+            for note in replay.damage:
+                err.print(f"[yellow]warning:[/] {replay.name}: {note}")
+            total = len(replay.steps) if max_steps is None else min(max_steps, len(replay.steps))
+            task = progress.add_task(replay.name[-40:], total=total)
+            try:
+                results.append((replay, work(replay, lambda t=task: progress.advance(t))))
+            except BottomupError as exc:
+                err.print(f"[bold red]error:[/] {replay.path}: {exc}")
+                failed += 1
+            progress.remove_task(task)
+            progress.advance(overall)
+    return results, failed
+
+
+def _finish(failed: int) -> None:
+    if failed:
+        raise typer.Exit(2)
+
+
+def _dump(rows: list[Any]) -> None:
+    console.print_json(json.dumps(rows, default=str))
+
+
+def _setup(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+
+
+@app.command()
+def summary(recordings: Recordings, as_json: AsJson = False, verbose: Verbose = False) -> None:
+    """Headline figures of each recording (steps, responsiveness, settle, skills, model cost)."""
+    from agent.replay.summary import summarize
+
+    _setup(verbose)
+    with _errors():
+        results, failed = _each(recordings, lambda r, _a: summarize(r), label="summary")
+        if as_json:
+            _dump([s.to_json() for _, s in results])
+        else:
+            table = Table("recording", "game", "policy", "steps", "responsive", "settle",
+                          "states", "skills +new", "calls", "cost", "ended")  # fmt: skip
+            for replay, s in results:
+                table.add_row(
+                    replay.name, s.game, s.policy or "?", str(s.steps),
+                    "-" if s.responsive_rate is None else f"{s.responsive_rate:.0%}",
+                    "-" if s.settle_median_ms is None else f"{s.settle_median_ms:.0f} ms",
+                    str(s.states), f"{len(s.skills_used)} +{len(s.skills_created)}",
+                    str(s.model_calls), f"${s.cost:.4f}", s.ended,
+                )  # fmt: skip
+            console.print(table)
+        _finish(failed)
+
+
+@app.command()
+def view(
+    recordings: Recordings,
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Folder for the reports (or a .html file).")
+    ] = Path("replay-reports"),
+    mp4: Annotated[bool, typer.Option("--mp4", help="Also export an MP4 with overlays.")] = False,
+    fps: Annotated[float, typer.Option(help="Frames per second of the MP4.")] = 4.0,
+    verbose: Verbose = False,
+) -> None:
+    """Write a self-contained HTML report (and an MP4 with --mp4) per recording."""
+    from agent.replay.html import write_html
+    from agent.replay.video import write_mp4
+
+    _setup(verbose)
+
+    def work(replay: Replay, advance: Callable[[], None]) -> list[Path]:
+        page = out if out.suffix == ".html" else out / f"{replay.name}.html"
+        written = [write_html(replay, page, on_step=lambda _i: advance())]
+        if mp4:
+            video = page.with_suffix(".mp4")
+            write_mp4(replay, video, fps=fps)
+            written.append(video)
+        return written
+
+    with _errors():
+        if out.suffix == ".html" and len(expand(recordings)) > 1:
+            raise ConfigError("-o FILE.html takes one recording; give a folder for several")
+        results, failed = _each(recordings, work, label="view")
+        for _, paths in results:
+            for path in paths:
+                console.print(f"wrote {path}")
+        _finish(failed)
+
+
+@app.command()
+def redecide(
+    recordings: Recordings,
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Policy to re-decide with (default: the one each recording names)."),
+    ] = None,
+    library: Annotated[
+        str | None,
+        typer.Option(
+            help="Library state to start from (a SQLite file; it is copied, not changed)."
+        ),
+    ] = None,
+    steps: Annotated[int | None, typer.Option(help="Re-decide at most this many steps.")] = None,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+) -> None:
+    """Run a brain over the recorded frames (no window touched); report agreement per step."""
+    from agent.replay.policies import policy_factory
+    from agent.replay.redecide import redecide as run
+
+    _setup(verbose)
+    factory = policy_factory(policy, library)
+
+    def work(replay: Replay, advance: Callable[[], None]):
+        return run(replay, factory, max_steps=steps, on_step=lambda _c: advance())
+
+    with _errors():
+        results, failed = _each(recordings, work, label="re-decide", max_steps=steps)
+        if as_json:
+            _dump(
+                [
+                    {
+                        **dataclasses.asdict(r),
+                        "rate": r.rate,
+                        "steps_per_second": r.steps_per_second,
+                    }
+                    for _, r in results
+                ]
+            )
+        else:
+            table = Table("recording", "policy", "steps", "agree", "rate", "steps/s", "first miss")
+            for replay, r in results:
+                table.add_row(
+                    replay.name, r.policy, str(r.steps), str(r.agreed), f"{r.rate:.1%}",
+                    f"{r.steps_per_second:.0f}",
+                    "-" if r.first_disagreement is None else str(r.first_disagreement),
+                )  # fmt: skip
+            console.print(table)
+            for replay, r in results:
+                misses = [c for c in r.comparisons if not c.agrees][:10]
+                for c in misses:
+                    console.print(
+                        f"  {replay.name} step {c.index}: recorded {c.recorded}, "
+                        f"now {c.decided} ({c.reason})"
+                    )
+                for e in r.errors[:5]:
+                    console.print(f"  [red]{e}[/]")
+        _finish(failed)
+
+
+@app.command()
+def rerun(
+    recordings: Recordings,
+    size: Annotated[
+        str | None, typer.Option(help="Window size WxH (default: the recorded size).")
+    ] = None,
+    steps: Annotated[int | None, typer.Option(help="Re-run at most this many steps.")] = None,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="Built-in games in-process (no window).")
+    ] = False,
+    display: Annotated[
+        str | None, typer.Option(help="auto (default), virtual or current, as for play.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Do not move the pointer.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Settings file (bottomup.toml).")] = None,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+) -> None:
+    """Re-execute recorded actions on a live game (same seed), re-grounding each target on the
+    current frame; stop at the first step whose screen differs from the recording."""
+    from agent.config import load_settings
+    from agent.replay.rerun import rerun as run
+    from agent.session import open_body
+
+    _setup(verbose)
+
+    def work(replay: Replay, advance: Callable[[], None]):
+        wanted = _size(size) or replay.window_size()
+        flags = {
+            "seed": replay.seed,
+            "size": wanted,
+            "display": display,
+            "dry_run": dry_run or None,
+        }
+        settings = load_settings(flags, env=os.environ, config_file=config)
+        with open_body(
+            settings, game=replay.manifest.game, window=None, region=None, launch=None,
+            headless=headless, current_display=os.environ.get("DISPLAY"),
+        ) as (body, _name):  # fmt: skip
+            return run(replay, body, max_steps=steps, on_step=lambda _s: advance())
+
+    with _errors():
+        results, failed = _each(recordings, work, label="re-run", max_steps=steps)
+        if as_json:
+            _dump([{**dataclasses.asdict(r), "completed": r.completed} for _, r in results])
+        else:
+            for replay, r in results:
+                colour = "green" if r.completed else "yellow"
+                console.print(
+                    f"[{colour}]{replay.name}[/]: {r.matched}/{r.planned} steps reached the "
+                    f"recorded screens (window {r.scale[0]:g}x the recorded size); {r.reason}"
+                )
+        _finish(failed + sum(1 for _, r in results if not r.completed))
+
+
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 64 or int(h) < 64:
+        raise ConfigError(f"--size must be WIDTHxHEIGHT (e.g. 1600x900), got {text!r}")
+    return int(w), int(h)
+
+
+@app.command()
+def learn(
+    recordings: Recordings,
+    library: Annotated[str, typer.Option(help="Library to grow: a SQLite path or a DSN.")],
+    policy: Annotated[
+        str, typer.Option(help="Learner to feed the transitions to.")
+    ] = "bottomup-learner",
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+) -> None:
+    """Feed recorded transitions through judge, reflect and abstract into a skill library."""
+    from agent.replay.learn import learn as run
+    from agent.replay.learn import policy_learner
+    from agent.replay.policies import LEARNER_NAMES, learner_policy
+
+    _setup(verbose)
+    if policy not in LEARNER_NAMES:
+        with _errors():
+            raise ConfigError(f"--policy must be one of {', '.join(LEARNER_NAMES)}")
+    factory = policy_learner(learner_policy)
+
+    def work(replay: Replay, advance: Callable[[], None]):
+        return run([replay], library, factory, on_step=lambda _r, _i: advance())
+
+    with _errors():
+        results, failed = _each(recordings, work, label="learn")
+        steps = sum(r.steps for _, r in results)
+        seconds = sum(r.seconds for _, r in results)
+        problems = [p for _, r in results for p in r.failed]
+        for problem in problems:
+            err.print(f"[bold red]error:[/] {problem}")
+        row = {
+            "library": library,
+            "recordings": sum(r.recordings for _, r in results),
+            "steps": steps,
+            "seconds": round(seconds, 3),
+            "steps_per_second": round(steps / seconds, 1) if seconds else None,
+        }
+        if as_json:
+            _dump([row])
+        else:
+            console.print(
+                f"learned from {row['recordings']} recording(s), {steps} steps into {library} "
+                f"({row['steps_per_second'] or '-'} steps/s)"
+            )
+        _finish(failed + len(problems))

@@ -1,0 +1,129 @@
+"""Learn from recordings: feed recorded transitions (before, action, after) to a learner.
+
+A library can grow from recordings made by any agent instance on any machine, without a live
+game. For every usable step of every recording, in order, the learner gets the recorded Step
+(`TransitionLearner.learn`). A learner comes from a factory given the Replay (game, agent id,
+seed, for provenance and seeding) and the library location; it is closed after its recording,
+so each recording's learnings are saved before the next begins.
+
+`policy_learner` adapts any Policy (decide/observe) to a TransitionLearner: it lets the policy
+perceive the recorded frame (decide), then observe the recorded step, action included. For the
+learning agent replaying its own recordings in order with the same library state, its decisions
+are the recorded ones, so learning reproduces the run's own library.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from agent.errors import BottomupError
+from agent.loop import Policy
+from agent.replay.reader import RecordedStep, Replay
+from agent.types import Step
+
+log = logging.getLogger(__name__)
+
+
+class TransitionLearner(Protocol):
+    """Anything that learns from transitions it did not necessarily choose."""
+
+    def learn(self, step: Step) -> None: ...
+
+    def close(self) -> None: ...
+
+
+LearnerFactory = Callable[[Replay, str], TransitionLearner]
+
+
+class PolicyLearner:
+    """A Policy used as a TransitionLearner: decide on the recorded frame, observe the record."""
+
+    def __init__(self, policy: Policy, on_close: Callable[[], None] | None = None) -> None:
+        self.policy = policy
+        self._on_close = on_close
+
+    def learn(self, step: Step) -> None:
+        self.policy.decide(step.before)
+        self.policy.observe(step)
+
+    def close(self) -> None:
+        close = getattr(self.policy, "close", None)
+        if callable(close):
+            close()
+        if self._on_close:
+            self._on_close()
+
+
+def policy_learner(build: Callable[[Replay, str], Policy]) -> LearnerFactory:
+    """A LearnerFactory from a function building a Policy for (replay, library)."""
+
+    def factory(replay: Replay, library: str) -> TransitionLearner:
+        return PolicyLearner(build(replay, library))
+
+    return factory
+
+
+def recorded_step(replay: Replay, recorded: RecordedStep) -> Step:
+    """The Step the recorded run lived through, rebuilt from the recording."""
+    return Step(
+        index=recorded.index,
+        before=replay.frame(recorded.before_sha),
+        action=recorded.action,
+        after=replay.frame(recorded.after_sha),
+        settle_s=recorded.settle_s,
+        acted=recorded.acted,
+        changed_fraction=recorded.changed,
+        summary=recorded.summary,
+        errors=recorded.errors,
+    )
+
+
+@dataclass(frozen=True)
+class LearnReport:
+    """What one `learn` pass fed to the library."""
+
+    library: str
+    recordings: int
+    steps: int
+    seconds: float
+    failed: tuple[str, ...] = ()
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds > 0 else 0.0
+
+
+def learn(
+    recordings: Iterable[Replay],
+    library: str,
+    learner_factory: LearnerFactory,
+    *,
+    on_step: Callable[[Replay, int], None] | None = None,
+) -> LearnReport:
+    """Feed every usable step of every recording, in order, to a learner writing to `library`.
+
+    A recording whose learner fails (a BottomupError) is reported in `failed` and the others go
+    on; what the failing learner saved before the error stays in the library.
+    """
+    count = done = 0
+    failed: list[str] = []
+    started = time.perf_counter()
+    for replay in recordings:
+        learner = learner_factory(replay, library)
+        try:
+            for recorded in replay.steps:
+                learner.learn(recorded_step(replay, recorded))
+                count += 1
+                if on_step:
+                    on_step(replay, recorded.index)
+            done += 1
+        except BottomupError as exc:
+            failed.append(f"{replay.path}: {type(exc).__name__}: {exc}")
+            log.warning("learning from %s stopped: %s", replay.path, exc)
+        finally:
+            learner.close()
+    return LearnReport(library, done, count, time.perf_counter() - started, tuple(failed))

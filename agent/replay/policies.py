@@ -1,0 +1,99 @@
+"""Which brain re-decides or learns from a recording: factories by policy name.
+
+A recording names its policy (manifest config "policy", e.g. "random-baseline" or
+"bottomup-learner") and its seed; `policy_factory()` rebuilds that policy seeded the same way.
+The learning agent runs over a skill library; re-deciding must not change the user's library, so
+it works on a private copy (a SQLite file is copied; an empty library when none is given).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.errors import ConfigError
+from agent.loop import Policy
+from agent.replay.reader import Replay
+
+PolicyFactory = Callable[[Replay], Policy]
+Builder = Callable[[Replay, str | None], Policy]
+_BUILDERS: dict[str, Builder] = {}
+LEARNER_NAMES = ("bottomup-learner", "offline", "learner")
+
+
+def register_policy(name: str, builder: Builder) -> None:
+    """Make a policy name re-decidable: builder(replay, library or None) -> a fresh Policy."""
+    _BUILDERS[name] = builder
+
+
+def known_policies() -> list[str]:
+    return sorted(_BUILDERS)
+
+
+def _random_baseline(replay: Replay, library: str | None) -> Policy:
+    from agent.brains.random import RandomClicker
+
+    return RandomClicker(seed=replay.seed or 0)
+
+
+def private_library(library: str | None) -> str:
+    """A throw-away copy of a SQLite library (or a new empty one) that re-deciding may write."""
+    folder = Path(tempfile.mkdtemp(prefix="bottomup-redecide-"))
+    copy = folder / "library.sqlite"
+    if library is None:
+        return str(copy)
+    if "://" in library:
+        raise ConfigError(
+            "re-deciding with a server library would change it; export it to a SQLite file "
+            "(bottomup skills export) and pass that file"
+        )
+    source = Path(library)
+    if not source.is_file():
+        raise ConfigError(f"library {library} does not exist")
+    shutil.copy2(source, copy)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{source}{suffix}")
+        if side.is_file():
+            shutil.copy2(side, f"{copy}{suffix}")
+    return str(copy)
+
+
+def learner_policy(replay: Replay, library: str) -> Policy:
+    """The learning agent with the offline brain, seeded and scoped like the recorded run."""
+    from agent.learner import Learner, LearnerSettings
+    from skills.graph import SkillGraph
+
+    settings = LearnerSettings(
+        scope=replay.manifest.game,
+        agent_id=replay.manifest.agent_id,
+        seed=replay.seed or 0,
+    )
+    return Learner(SkillGraph.open(library), settings)
+
+
+def _learner_on_copy(replay: Replay, library: str | None) -> Policy:
+    return learner_policy(replay, private_library(library))
+
+
+register_policy("random-baseline", _random_baseline)
+register_policy("random", _random_baseline)
+for _name in LEARNER_NAMES:
+    register_policy(_name, _learner_on_copy)
+
+
+def policy_factory(name: str | None = None, library: str | None = None) -> PolicyFactory:
+    """A factory for policy `name` (None: the policy each recording names)."""
+
+    def build(replay: Replay) -> Policy:
+        wanted = name or replay.policy_name
+        if wanted is None:
+            raise ConfigError(f"{replay.path}: the recording does not name its policy; pass one")
+        builder = _BUILDERS.get(wanted)
+        if builder is None:
+            known = ", ".join(known_policies())
+            raise ConfigError(f"no re-decidable policy named {wanted!r} (known: {known})")
+        return builder(replay, library)
+
+    return build

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import socket
+import threading
 import time
 
 import pytest
@@ -226,3 +228,25 @@ def test_temperature_can_be_set_per_call(sim, png):
     assert [r.body["temperature"] for r in sim.requests] == [0.0, 0.9]
     with pytest.raises(ConfigError, match="temperature"):
         client.ask("propose", PROPOSE_VARS, png, ProposeReply, temperature=3.0)
+
+
+def test_threads_share_one_budget_without_overshooting(sim, png):
+    budget = Budget(BudgetLimits(max_calls=25))
+    client = ModelClient(settings_for(sim), budget)
+    calls = []
+    refused = []
+
+    def worker() -> None:
+        for _ in range(10):
+            try:
+                calls.extend(client.ask("propose", PROPOSE_VARS, png, ProposeReply).calls)
+            except BudgetExhausted:
+                refused.append(1)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(sim.requests) == len(calls) == 25 and len(refused) == 15
+    assert json.loads(json.dumps(calls[0].to_json()))["prompt_id"] == "propose"

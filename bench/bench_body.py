@@ -7,13 +7,17 @@ It starts a private Xvfb (1920x1080x24 + openbox), opens the clicker test window
 - capture: mss grab of the window rectangle -> RGB Frame, per frame;
 - click latency: from issuing a real pyautogui click on the window's button until the first grab
   that differs from the frame before (the window toggles the button colour on each click);
-- LiveWindow.step: a full step (safety check, click, settle) on a window that reacts at once.
+- LiveWindow.step: a full step (safety check, click, settle) on a window that reacts at once;
+- spire: LiveWindow steps on the built-in game (launched as its own process), clicking a random
+  enabled clickable from its ground-truth probe each step: step time, reported settle time, how
+  many steps did not settle before the timeout, steps per second.
 Figures are printed as median and p90 in milliseconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import subprocess
 import sys
@@ -31,6 +35,7 @@ from agent.body.screen import Screen  # noqa: E402
 from agent.body.window import find_window  # noqa: E402
 from agent.perception.change import changed_fraction  # noqa: E402
 from agent.types import Click  # noqa: E402
+from games.probe import read_probe  # noqa: E402
 
 CLICKER = ROOT / "tests" / "fixtures" / "clicker_window.py"
 
@@ -108,6 +113,38 @@ def main() -> None:
                 settles.append(outcome.settle_s)
             report("LiveWindow.step (click + settle)", steps)
             report("  of which settle_s reported", settles)
+
+        bench_spire(vd.name, args.size, args.trials, Path(tmp) / "probe.json")
+
+
+def bench_spire(display: str, size: str, trials: int, probe: Path) -> None:
+    rng = random.Random(0)
+    command = [sys.executable, "-m", "games.spire", "--seed", "1", "--size", size]
+    settings = LiveSettings(
+        title=r"^bottomup spire \(seed 1\)$",
+        display=display,
+        launch=(*command, "--probe", str(probe)),
+        launch_cwd=str(ROOT),
+        window_timeout_s=30,
+    )
+    with LiveWindow(settings) as game:
+        game.reset()
+        steps, settles, unsettled = [], [], 0
+        began = time.perf_counter()
+        for _ in range(trials):
+            clickables = [c for c in read_probe(probe).clickables if c.enabled]
+            if not clickables:
+                break  # the run is over
+            centre = rng.choice(clickables).rect.center
+            start = time.perf_counter()
+            outcome = game.step(Click(centre.x, centre.y))
+            steps.append(time.perf_counter() - start)
+            settles.append(outcome.settle_s)
+            unsettled += not outcome.settled
+        elapsed = time.perf_counter() - began
+    report("spire step (random clickable)", steps)
+    report("  of which settle_s reported", settles)
+    print(f"spire: {len(steps) / elapsed:.2f} steps/s, {unsettled} of {len(steps)} unsettled")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def test_settles_when_animation_ends() -> None:
     reference = anim.grab()
     result = settle(anim.grab, reference, SettleSettings(timeout_s=3))
     assert result.settled and result.changed
-    assert 0.25 <= result.settle_s <= 0.45
+    assert 0.25 <= result.settle_s <= 0.6
 
 
 def test_no_reaction_returns_quickly() -> None:
@@ -48,7 +48,7 @@ def test_no_reaction_returns_quickly() -> None:
     result = settle(anim.grab, reference, SettleSettings(no_reaction_s=0.2, timeout_s=3))
     waited = time.monotonic() - start
     assert result.settled and not result.changed and result.settle_s == 0.0
-    assert 0.2 <= waited < 0.5
+    assert 0.2 <= waited < 1.0  # far below the 3 s timeout
 
 
 def test_endless_animation_times_out_unsettled() -> None:
@@ -56,7 +56,7 @@ def test_endless_animation_times_out_unsettled() -> None:
     start = time.monotonic()
     result = settle(anim.grab, anim.grab(), SettleSettings(timeout_s=0.4))
     assert not result.settled and result.changed
-    assert 0.4 <= time.monotonic() - start < 0.7
+    assert 0.4 <= time.monotonic() - start < 1.2
 
 
 def test_bad_settings_are_config_errors() -> None:
@@ -85,4 +85,4 @@ def test_settle_time_matches_a_real_window_animation(start_clicker) -> None:
         Mouse(clicker.display).perform(Click(300, 20), rect)
         quiet = settle(grab, reference, SettleSettings(timeout_s=3))
         assert quiet.settled and not quiet.changed
-        assert time.monotonic() - start < 0.8
+        assert time.monotonic() - start < 1.5  # not the 3 s timeout

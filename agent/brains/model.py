@@ -162,7 +162,8 @@ class ModelClient:
         self._listeners: list[Callable[[ModelCall], None]] = [on_call] if on_call else []
         self._sleep = sleep
         self._json_mode = settings.json_mode
-        self._system = load_template("system", settings.prompts_dir).strip()
+        self._templates: dict[str, str] = {}  # read once per client: prompts are fixed per run
+        self._system = self._template("system").strip()
 
     def add_listener(self, listener: Callable[[ModelCall], None]) -> None:
         """Call listener with every ModelCall from now on (e.g. the recorder)."""
@@ -170,11 +171,18 @@ class ModelClient:
 
     def render(self, prompt_id: str, variables: dict[str, str]) -> str:
         """The prompt text ask() would send (the coordinate convention is filled in if used)."""
-        template = load_template(prompt_id, self.settings.prompts_dir)
+        template = self._template(prompt_id)
         values = dict(variables)
         if "coordinate_convention" in placeholders(template):
             values.setdefault("coordinate_convention", COORDINATE_TEXT[self.settings.coordinates])
         return render(template, values, prompt_id)
+
+    def _template(self, prompt_id: str) -> str:
+        template = self._templates.get(prompt_id)
+        if template is None:
+            template = load_template(prompt_id, self.settings.prompts_dir)
+            self._templates[prompt_id] = template
+        return template
 
     def ask(
         self,

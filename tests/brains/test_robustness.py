@@ -198,7 +198,7 @@ JSON = st.recursive(
 KEYS = sorted({k for v in VALID.values() for k in v} | {"x", "y", "to_x", "to_mark", "clicks"})
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.dictionaries(st.sampled_from(KEYS), JSON, max_size=8))
 def test_any_json_object_is_a_reply_or_a_model_output_error(obj):
     text = json.dumps(obj)

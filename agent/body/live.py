@@ -87,13 +87,14 @@ class LiveWindow:
         if self._window is None:
             raise ConfigError("call reset() before step()")
         rect = self._current_rect()
-        self.mouse.check(action, rect)  # refuse before touching anything
+        screen = self.screen.screen_rect()
+        self.mouse.check(action, rect, screen)  # refuse before touching anything
         reference = self._last
         if reference is None or reference.region != rect:
             reference = self.screen.grab(rect)
         if not self.mouse.settings.dry_run:
             self._window.activate()
-        self.mouse.perform(action, rect)
+        self.mouse.perform(action, rect, screen)
         result = settle(self._grab, reference, self.settings.settle)
         self._last = result.frame
         return Outcome(result.frame, result.settle_s, result.settled)

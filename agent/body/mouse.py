@@ -89,8 +89,9 @@ class Mouse:
         if self.settings.max_actions_per_second <= 0:
             raise ConfigError("max_actions_per_second must be positive")
 
-    def check(self, action: Action, window: Rect) -> tuple[Point, ...]:
-        """Screen points of `action`; OutsideWindowError when any lies outside `window`."""
+    def check(self, action: Action, window: Rect, screen: Rect | None = None) -> tuple[Point, ...]:
+        """Screen points of `action`; OutsideWindowError when any lies outside `window`
+        (or, when `screen` is given, on a part of the window that is off the screen)."""
         local = Rect(0, 0, window.w, window.h)
         points = []
         for p in action_points(action):
@@ -99,12 +100,19 @@ class Mouse:
                     f"refused {describe_action(action)}: ({p.x}, {p.y}) is outside the "
                     f"{window.w}x{window.h} window"
                 )
-            points.append(Point(window.x + p.x, window.y + p.y))
+            on_screen = Point(window.x + p.x, window.y + p.y)
+            if screen is not None and not screen.contains(on_screen.x, on_screen.y):
+                raise OutsideWindowError(
+                    f"refused {describe_action(action)}: ({p.x}, {p.y}) is on a part of the "
+                    "window that is off the screen"
+                )
+            points.append(on_screen)
         return tuple(points)
 
-    def perform(self, action: Action, window: Rect) -> PerformedAction:
-        """Check, rate-limit and execute `action` in `window` (its current screen rectangle)."""
-        points = self.check(action, window)
+    def perform(self, action: Action, window: Rect, screen: Rect | None = None) -> PerformedAction:
+        """Check, rate-limit and execute `action` in `window` (its current screen rectangle);
+        `screen`, when given, is the screen's rectangle (points off it are refused too)."""
+        points = self.check(action, window, screen)
         self._wait_for_rate_cap()
         executed = not self.settings.dry_run
         if executed:

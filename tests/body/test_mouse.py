@@ -138,3 +138,12 @@ def test_fail_safe_corner_stops_and_does_not_click(start_clicker) -> None:
     time.sleep(0.2)
     assert clicker.events("down") == []
     assert mouse.position() == Point(0, 0)
+
+
+def test_part_of_window_off_screen_is_refused() -> None:
+    mouse = Mouse(None, MouseSettings(dry_run=True))
+    window, screen = Rect(1800, 1000, 400, 300), Rect(0, 0, 1920, 1080)
+    assert mouse.perform(Click(10, 10), window, screen).screen_points == (Point(1810, 1010),)
+    with pytest.raises(OutsideWindowError, match="off the screen"):
+        mouse.perform(Click(200, 10), window, screen)
+    assert len(mouse.performed) == 1

@@ -25,8 +25,8 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from agent.brains.budget import Budget
-from agent.brains.prompts import load_template, placeholders, render
 from agent.brains.replies import ReplyBounds, check_bounds, parse_reply
+from agent.brains.templates import load_template, placeholders, render
 from agent.brains.transport import ChatReply, ChatRequest, Transport, TransportFailure, Turn
 from agent.errors import ConfigError, ModelOutputError
 

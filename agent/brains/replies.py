@@ -208,6 +208,18 @@ class ReplyBounds:
         if self.width <= 0 or self.height <= 0:
             raise ValueError(f"bounds need a positive size, got {self.width}x{self.height}")
 
+    @classmethod
+    def numbered(
+        cls,
+        count: int,
+        width: int,
+        height: int,
+        coordinates: CoordinateConvention = "pixels",
+        first: int = 0,
+    ) -> ReplyBounds:
+        """Bounds for `count` consecutive marks starting at `first` (0 when marks index a list)."""
+        return cls(frozenset(range(first, first + count)), width, height, coordinates)
+
 
 def to_image_point(x: int, y: int, bounds: ReplyBounds) -> Point:
     """A point the model gave, in image pixels; ModelOutputError when it lies outside the image."""

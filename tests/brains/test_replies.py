@@ -140,3 +140,11 @@ def test_0_1000_convention_maps_onto_image_pixels():
     assert to_image_point(900, 10, b) == Point(720, 6)
     with pytest.raises(ModelOutputError):
         to_image_point(900, 10, pixels)
+
+
+def test_numbered_bounds_cover_consecutive_marks():
+    b = ReplyBounds.numbered(3, 640, 480)
+    assert b.marks == {0, 1, 2}
+    one_based = ReplyBounds.numbered(3, 640, 480, first=1)
+    with pytest.raises(ModelOutputError, match="mark 0"):
+        check_bounds(ProposeReply(action="click", mark=0), one_based)

@@ -1,4 +1,4 @@
-"""Prompt templates: loading by id, safe substitution, game-agnostic content."""
+"""Prompt templates (agent/brains/prompts/*.md): loading by id, safe substitution, game-agnostic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from agent.brains.prompts import load_template, placeholders, render, render_prompt
+from agent.brains.templates import load_template, placeholders, render, render_prompt
 from agent.errors import ConfigError
 
 ROLES = ("propose", "judge", "name", "reflect")

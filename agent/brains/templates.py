@@ -1,4 +1,4 @@
-"""Prompt templates as package data files, loaded by id and filled with `{name}` placeholders.
+"""Prompt templates as package data files (agent/brains/prompts/*.md), loaded by id and filled.
 
 A template is agent/brains/prompts/<prompt_id>.md (or a file in a directory the user configures).
 Only `{identifier}` (lowercase letters, digits, underscores) is a placeholder; any other brace,

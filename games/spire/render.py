@@ -65,8 +65,9 @@ def _hud(pen: Pen, run: Run) -> None:
 
 
 def _title(pen: Pen, run: Run, shift) -> None:
-    pen.polygon((44, 48, 80), [(560, 720), (600, 330), (640, 250), (680, 330), (720, 720)])
-    pen.polygon((60, 66, 106), [(610, 720), (628, 360), (640, 300), (652, 360), (670, 720)])
+    # a spire rising behind the bottom of the screen, clear of the text
+    pen.polygon((44, 48, 80), [(560, 720), (600, 600), (640, 560), (680, 600), (720, 720)])
+    pen.polygon((60, 66, 106), [(610, 720), (628, 640), (640, 610), (652, 640), (670, 720)])
     pen.text("SPIRE", (640, 180), 140, S.GOLD)
     pen.text("a mouse-only deck-building card battler", (640, 262), 32, S.TEXT)
     pen.text(f"Seed {run.seed}", (640, 320), 34, S.DIM)

@@ -32,7 +32,7 @@ class Candidate:
     descriptor: scale-robust appearance vector (see agent.perception.descriptor).
     text: OCR text, filled in only when text reading was asked for ("" otherwise).
     score: 0..1, how strongly it stands out (edge support on its border, contrast around it).
-    source: which proposal source found it ("edge", "region" or "text").
+    source: which proposal source found it ("edge", "region", "text" or "blob").
     """
 
     box: Rect
@@ -62,9 +62,11 @@ def candidates(
     if len(boxes) == 0:
         return []
     lab_integral = cv2.integral(cv2.cvtColor(work.rgb, cv2.COLOR_RGB2LAB))
-    scores = _scores(lab_integral, edges, boxes)
+    scores, border = _scores(lab_integral, edges, boxes)
     keep = _merge(boxes, scores, settings)
-    keep = _prune_parts(boxes, keep, work.rgb.shape[0] * work.rgb.shape[1], settings)
+    solid = (border >= 0.5) | (boxes[:, 4] >= 1)
+    whole = _matches_blob(boxes, keep)
+    keep = _prune_parts(boxes, keep, solid, whole, work.rgb.shape[0] * work.rgb.shape[1], settings)
     if not keep:
         return []
     kept = boxes[keep]
@@ -82,7 +84,7 @@ def candidates(
     return out
 
 
-_SOURCES = ("edge", "region", "text")
+_SOURCES = ("edge", "region", "text", "blob")
 
 
 def _scaled(rect: Rect, factor: float) -> Rect:
@@ -147,6 +149,7 @@ def _proposals(
         rows.append(np.column_stack([grown, np.ones(len(grown), np.int64)]))
 
     rows.append(_text_lines(grey))
+    rows.append(_blobs(rgb))
     boxes = np.concatenate([r for r in rows if len(r)], axis=0) if rows else np.zeros((0, 5))
     if len(boxes) == 0:
         return np.zeros((0, 5), np.int32)
@@ -156,6 +159,31 @@ def _proposals(
     boxes[:, 3] = np.minimum(boxes[:, 3], rgb.shape[0] - boxes[:, 1])
     ok = _size_ok(boxes[:, 2].astype(float), boxes[:, 3].astype(float), total, settings)
     return boxes[ok].astype(np.int32)
+
+
+def _blobs(rgb: np.ndarray) -> np.ndarray:
+    """Boxes of solid things standing on the dominant background colour (sprites, tokens, tiles).
+
+    Pixels far from the most common colour are foreground; an opening erases thin strokes
+    (connecting lines, text), so each remaining connected blob is one solid thing, whole even
+    when it is drawn from many differently coloured parts.
+    """
+    quant = (rgb[::2, ::2] >> 4).astype(np.int32)
+    codes = (quant[..., 0] << 8) | (quant[..., 1] << 4) | quant[..., 2]
+    mode = int(np.bincount(codes.reshape(-1), minlength=4096).argmax())
+    background = np.array([(mode >> 8) & 15, (mode >> 4) & 15, mode & 15]) * 16 + 8
+    distance = np.abs(rgb.astype(np.int16) - background.astype(np.int16)).max(axis=2)
+    foreground = (distance > 28).astype(np.uint8)
+    if foreground.mean() > 0.6:  # no dominant background: this source has nothing to say
+        return np.zeros((0, 5), np.int32)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    solid = cv2.morphologyEx(foreground, cv2.MORPH_OPEN, kernel)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    if count <= 1:
+        return np.zeros((0, 5), np.int32)
+    st = stats[1:]
+    st = st[st[:, 4] >= 0.3 * st[:, 2] * st[:, 3]]
+    return np.column_stack([st[:, :4], np.full(len(st), 3)]).astype(np.int32)
 
 
 def _text_lines(grey: np.ndarray) -> np.ndarray:
@@ -185,8 +213,11 @@ def _text_lines(grey: np.ndarray) -> np.ndarray:
     ).astype(np.int32)
 
 
-def _scores(lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """0..1 per box: edge support along its border blended with contrast against a ring."""
+def _scores(
+    lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, border) per box: score 0..1 blends edge support along the box border (`border`),
+    contrast against a ring around it, and the calm of its margin."""
     height, width = edges.shape
     band = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
     ib = cv2.integral(band.astype(np.uint8))
@@ -227,7 +258,7 @@ def _scores(lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray) -> n
     text = boxes[:, 4] == 2
     text_score = 0.6 * isolation + 0.4 * np.minimum(1.0, contrast * 2)
     score = np.where(text, np.maximum(score, text_score), score)
-    return score.astype(np.float32)
+    return score.astype(np.float32), border
 
 
 def _sums(integral: np.ndarray, x, y, w, h) -> np.ndarray:
@@ -245,16 +276,45 @@ def _merge(boxes: np.ndarray, scores: np.ndarray, settings: PerceptionSettings) 
     return [int(i) for i in order[np.argsort(-scores[order], kind="stable")]]
 
 
+def _matches_blob(boxes: np.ndarray, keep: list[int]) -> np.ndarray:
+    """Per kept box: is it (IoU >= 0.8) the box of a foreground blob?"""
+    blobs = boxes[boxes[:, 4] == 3, :4].astype(np.float64)
+    kept = boxes[keep, :4].astype(np.float64)
+    if len(blobs) == 0 or len(kept) == 0:
+        return np.zeros(len(keep), bool)
+    ix = np.clip(
+        np.minimum(kept[:, None, 0] + kept[:, None, 2], blobs[None, :, 0] + blobs[None, :, 2])
+        - np.maximum(kept[:, None, 0], blobs[None, :, 0]),
+        0,
+        None,
+    )
+    iy = np.clip(
+        np.minimum(kept[:, None, 1] + kept[:, None, 3], blobs[None, :, 1] + blobs[None, :, 3])
+        - np.maximum(kept[:, None, 1], blobs[None, :, 1]),
+        0,
+        None,
+    )
+    inter = ix * iy
+    union = (kept[:, 2] * kept[:, 3])[:, None] + (blobs[:, 2] * blobs[:, 3])[None, :] - inter
+    return (inter / np.maximum(union, 1e-6) >= 0.8).any(axis=1)
+
+
 def _prune_parts(
-    boxes: np.ndarray, keep: list[int], frame_area: int, settings: PerceptionSettings
+    boxes: np.ndarray,
+    keep: list[int],
+    solid: np.ndarray,
+    whole: np.ndarray,
+    frame_area: int,
+    settings: PerceptionSettings,
 ) -> list[int]:
     """Drop parts of things and panels of things, then cap the count.
 
     A kept box that contains others is either a *container* (three or more direct children of
     similar size covering at least 40% of it: a board of cells, a row of cards) -- the container
     is dropped and its children stay -- or an *object* (a card with pips and art, a button with
-    its label): when it is small enough to be one clickable thing (at most
-    `part_max_parent_fraction` of the frame), everything inside it is dropped.
+    its label): when it is solid (framed by edges, or one foreground blob) and small enough to
+    be one clickable thing (at most `part_max_parent_fraction` of the frame), everything inside
+    it is dropped. Loose boxes (around a web of lines) never swallow what they enclose.
     """
     if len(keep) < 2:
         return keep[: settings.max_candidates]
@@ -265,17 +325,21 @@ def _prune_parts(
     ih = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
     # inside[i, j]: box i lies (90%) within the clearly larger box j.
     inside = (iw * ih >= 0.9 * area[:, None]) & (area[None, :] > 1.3 * area[:, None])
+    solid = solid[keep]
     drop = np.zeros(len(keep), bool)
+    # `whole` is already per kept box.
     for j in np.argsort(-area):
         if drop[j] or not inside[:, j].any():
             continue
         kids = np.flatnonzero(inside[:, j])
         direct = kids[~inside[np.ix_(kids, kids)].any(axis=1)]
-        sizes = sorted(area[direct].tolist())
+        # Items of a container are things in their own right, not slivers cut by a stroke.
+        items = direct[np.minimum(b[direct, 2], b[direct, 3]) >= 8]
+        sizes = sorted(area[items].tolist()) or [0.0]
         median = sizes[len(sizes) // 2]
         similar = [a for a in sizes if 0.5 * median < a < 2.0 * median]
-        if len(similar) >= 3 and sum(similar) >= 0.4 * area[j]:
+        if not whole[j] and len(similar) >= 3 and sum(similar) >= 0.4 * area[j]:
             drop[j] = True
-        elif area[j] <= settings.part_max_parent_fraction * frame_area:
+        elif solid[j] and area[j] <= settings.part_max_parent_fraction * frame_area:
             drop[kids] = True
     return [k for k, d in zip(keep, drop, strict=True) if not d][: settings.max_candidates]

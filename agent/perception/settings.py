@@ -49,7 +49,7 @@ class PerceptionSettings:
     min_score: float = 0.3
     """Candidates scoring below this (contrast with their surroundings, compactness) are dropped."""
 
-    state_threshold: float = 0.18
+    state_threshold: float = 0.015
     """Screen-state matcher: a frame whose signature distance (agent.perception.state.distance)
     to a known state is below this is that state; farther from all known states is a new state."""
 

@@ -149,6 +149,10 @@ class X11Window:
             self._conn.sync()
         except (XError, ConnectionClosedError, OSError) as exc:
             raise WindowLost(f"{self.description} is gone ({type(exc).__name__})") from None
+        # The window manager acts asynchronously: give it a moment, so a click lands after it.
+        deadline = time.monotonic() + 0.5
+        while not self.is_active() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def close(self) -> None:
         try:

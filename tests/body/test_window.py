@@ -73,11 +73,21 @@ def test_activate_gives_focus(start_clicker) -> None:
     second = start_clicker(title="bottomup second")
     a = X11Window(first.info, display=first.display)
     b = X11Window(second.info, display=second.display)
+
+    def settled_focus(expected: X11Window, other: X11Window) -> bool:
+        # the window manager handles activation asynchronously; wait for it to agree
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            if expected.is_active() and not other.is_active():
+                return True
+            time.sleep(0.05)
+        return False
+
     try:
         a.activate()
-        assert a.is_active() and not b.is_active()
+        assert settled_focus(a, b)
         b.activate()
-        assert b.is_active() and not a.is_active()
+        assert settled_focus(b, a)
     finally:
         a.close()
         b.close()

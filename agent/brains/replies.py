@@ -248,9 +248,19 @@ def check_bounds(reply: BaseModel, bounds: ReplyBounds) -> None:
         pairs = [(reply.corrected_x, reply.corrected_y)]
     for mark in marks:
         if mark is not None and mark not in bounds.marks:
-            shown = sorted(bounds.marks)
-            listed = f"{shown[0]}..{shown[-1]}" if shown else "none"
-            raise ModelOutputError(f"mark {mark} is not on the screenshot (marks: {listed})")
+            raise ModelOutputError(
+                f"mark {mark} is not on the screenshot (marks: {_list_marks(bounds.marks)})"
+            )
     for x, y in pairs:
         if x is not None and y is not None:
             to_image_point(x, y, bounds)
+
+
+def _list_marks(marks: frozenset[int]) -> str:
+    shown = sorted(marks)
+    if not shown:
+        return "none"
+    if shown[-1] - shown[0] + 1 == len(shown) and len(shown) > 2:
+        return f"{shown[0]}..{shown[-1]}"
+    listed = ", ".join(str(m) for m in shown[:20])
+    return listed + (", …" if len(shown) > 20 else "")

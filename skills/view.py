@@ -169,7 +169,7 @@ body{font-family:sans-serif;margin:0;display:flex;background:#fff;color:#222}
 #graph{flex:0 0 auto}#cards{flex:1;height:100vh;overflow:auto;padding:8px}
 .card{border:1px solid #ddd;border-radius:6px;margin:6px 0;padding:6px 10px}
 .card.hl{border-color:#d04;box-shadow:0 0 6px #d04}.card h3{margin:2px 0;font-size:15px}
-.id{font-size:10px;color:#777}.frames img{max-width:120px;margin:2px;border:1px solid #ccc}
+.id{font-size:10px;color:#777}.frames img{width:96px;margin:2px;border:1px solid #ccc;image-rendering:pixelated}
 td{font-size:12px;padding:0 8px 0 0}.node{cursor:pointer}h1{font-size:18px;margin:4px 0}
 """
 _SCRIPT = """

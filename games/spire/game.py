@@ -94,6 +94,11 @@ class SpireGame:
         self._session.draw(self._surface, self._clock)
         return surface_to_rgb(self._surface)
 
+    def render_frame(self) -> Frame:
+        """The current screen as the next Frame, without acting (e.g. to keep a screenshot)."""
+        self._check_open()
+        return self._frame()
+
     def close(self) -> None:
         self._closed = True
 

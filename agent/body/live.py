@@ -25,7 +25,7 @@ from agent.body.display import display_env
 from agent.body.mouse import Mouse, MouseSettings, PerformedAction
 from agent.body.screen import Screen
 from agent.body.settle import SettleSettings, settle
-from agent.body.window import FixedRegion, WindowHandle, X11Window, find_window
+from agent.body.window import FixedRegion, WindowHandle, X11Window, find_window, list_windows
 from agent.errors import ConfigError, WindowLost, WindowNotFound
 from agent.types import Action, Frame, Outcome, Rect
 
@@ -158,7 +158,11 @@ class LiveWindow:
                 return X11Window(info, display=s.display)
             except WindowNotFound:
                 if time.monotonic() >= deadline:
-                    raise
+                    titles = ", ".join(repr(w.title) for w in list_windows(s.display)[:10])
+                    raise WindowNotFound(
+                        f"no visible window title matches {s.title!r} after "
+                        f"{s.window_timeout_s:g}s (visible titles: {titles or 'none'})"
+                    ) from None
             time.sleep(0.1)
 
     def _start_process(self) -> None:

@@ -11,7 +11,7 @@ import pytest
 from agent.body.display import DisplaySettings, VirtualDisplay
 from agent.body.live import LiveSettings, LiveWindow
 from agent.body.mouse import MouseSettings
-from agent.errors import ConfigError, OutsideWindowError, WindowLost
+from agent.errors import ConfigError, OutsideWindowError, WindowLost, WindowNotFound
 from agent.types import Click, Game, Rect
 
 from .conftest import TITLE, clicker_command
@@ -138,3 +138,10 @@ def test_display_dying_mid_run_is_window_lost(tmp_path) -> None:
         vd.stop()
         with pytest.raises(WindowLost):
             game.step(Click(10, 10))
+
+
+@pytest.mark.live
+def test_window_that_never_appears_is_window_not_found(xvfb: str) -> None:
+    settings = LiveSettings(title="^no such game$", display=xvfb, window_timeout_s=0.5)
+    with pytest.raises(WindowNotFound, match=r"'\^no such game\$' after 0.5s \(visible titles:"):
+        LiveWindow(settings).reset()

@@ -106,10 +106,12 @@ def colour_edges(rgb: np.ndarray, settings: PerceptionSettings) -> np.ndarray:
 
 
 def _size_ok(
-    w: np.ndarray, h: np.ndarray, area_total: int, settings: PerceptionSettings
+    w: np.ndarray, h: np.ndarray, text: np.ndarray, area_total: int, settings: PerceptionSettings
 ) -> np.ndarray:
     area = w * h
     aspect = np.maximum(w / np.maximum(h, 1), h / np.maximum(w, 1))
+    # A line of text may be long and thin: it gets twice the usual aspect allowance.
+    aspect = np.where(text, aspect / 2, aspect)
     return (
         (w >= settings.min_side_px)
         & (h >= settings.min_side_px)
@@ -157,7 +159,9 @@ def _proposals(
     boxes[:, 1] = np.clip(boxes[:, 1], 0, rgb.shape[0] - 1)
     boxes[:, 2] = np.minimum(boxes[:, 2], rgb.shape[1] - boxes[:, 0])
     boxes[:, 3] = np.minimum(boxes[:, 3], rgb.shape[0] - boxes[:, 1])
-    ok = _size_ok(boxes[:, 2].astype(float), boxes[:, 3].astype(float), total, settings)
+    ok = _size_ok(
+        boxes[:, 2].astype(float), boxes[:, 3].astype(float), boxes[:, 4] == 2, total, settings
+    )
     return boxes[ok].astype(np.int32)
 
 
@@ -182,25 +186,27 @@ def _blobs(rgb: np.ndarray) -> np.ndarray:
     if count <= 1:
         return np.zeros((0, 5), np.int32)
     st = stats[1:]
-    st = st[st[:, 4] >= 0.3 * st[:, 2] * st[:, 3]]
+    # Solid (not a ring or a web of lines) and clearly bigger than the opening kernel (crossings
+    # of thin gutters survive an opening as small squares).
+    st = st[(st[:, 4] >= 0.3 * st[:, 2] * st[:, 3]) & (np.minimum(st[:, 2], st[:, 3]) >= 10)]
     return np.column_stack([st[:, :4], np.full(len(st), 3)]).astype(np.int32)
 
 
 def _text_lines(grey: np.ndarray) -> np.ndarray:
-    """Boxes of text lines: strong local contrast, glyphs joined horizontally into lines."""
+    """Boxes of text lines: strong local contrast, glyphs joined horizontally into words (a
+    narrow closing) and words into lines (a wider one); both are proposed."""
     gradient = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    mask = cv2.morphologyEx(
-        mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 1))
-    )
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        return np.zeros((0, 5), np.int32)
-    st = stats[1:]
-    w, h = st[:, 2], st[:, 3]
-    fill = st[:, 4] / np.maximum(w * h, 1)
-    ok = (h >= 5) & (h <= 40) & (w >= h * 1.5) & (fill > 0.35)
-    st = st[ok]
+    rows = []
+    for kw, kh in ((7, 1), (13, 3)):
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kw, kh))
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        st = stats[1:]
+        w, h = st[:, 2], st[:, 3]
+        fill = st[:, 4] / np.maximum(w * h, 1)
+        rows.append(st[(h >= 5) & (h <= 40) & (w >= h * 1.5) & (fill > 0.3)])
+    st = np.concatenate(rows, axis=0)
     pad = np.maximum(2, st[:, 3] // 4)
     return np.column_stack(
         [

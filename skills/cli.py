@@ -29,8 +29,8 @@ from skills.view import FORMATS, label_of, render
 app = typer.Typer(
     help="Inspect, share and merge skill libraries.", no_args_is_help=True, add_completion=False
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 Library = Annotated[
     str,
@@ -89,16 +89,16 @@ def ls(
     if as_json:
         _emit_json(rows)
         return
-    table = Table(title=f"{len(skills)} skills in {library}")
-    for col in ("id", "name", "status", "runs", "acted", "consistent", "progressive"):
-        table.add_column(col, justify="right" if col in ("runs",) else "left")
-    for r in rows:
-        table.add_row(
-            *(
-                str(r[c])
-                for c in ("id", "name", "status", "runs", "acted", "consistent", "progressive")
-            )
+    table = Table(title=f"{len(skills)} skills", caption="ids shortened; `show` takes a prefix")
+    cols = ("id", "name", "status", "runs", "acted", "consistent", "progressive")
+    for col, header in zip(
+        cols, ("id", "name", "status", "runs", "act", "cons", "prog"), strict=True
+    ):
+        table.add_column(
+            header, no_wrap=col != "name", justify="left" if col in cols[:3] else "right"
         )
+    for r in rows:
+        table.add_row(r["id"][:12], *(str(r[c]) for c in cols[1:]))
     out.print(table)
 
 

@@ -13,7 +13,6 @@ import io
 
 import networkx as nx
 
-from skills.bundle import graph_json
 from skills.errors import LibraryError
 from skills.model import Skill, canonical_json
 from skills.snapshot import Snapshot
@@ -67,7 +66,7 @@ def flat_graph(snap: Snapshot) -> nx.MultiDiGraph:
 def render(snap: Snapshot, fmt: str, max_nodes: int = 400) -> str:
     """The library in one of FORMATS, as text."""
     if fmt == "json":
-        return canonical_json(graph_json(snap))
+        return canonical_json(nx.node_link_data(flat_graph(snap), edges="links"))
     if fmt == "graphml":
         return "\n".join(nx.generate_graphml(flat_graph(snap)))
     if fmt == "gexf":

@@ -124,9 +124,15 @@ def rerun(
     max_steps: int | None = None,
     settings: PerceptionSettings = DEFAULT_SETTINGS,
     threshold: float | None = None,
+    patience: int = 2,
+    wait_s: float = 0.5,
     on_step: Callable[[RerunStep], None] | None = None,
 ) -> RerunReport:
-    """Re-execute up to `max_steps` recorded actions on `game` (already opened; not closed here)."""
+    """Re-execute up to `max_steps` recorded actions on `game` (already opened; not closed here).
+
+    When a reached screen differs, the game is given `patience` more looks, `wait_s` apart
+    (Wait actions), before the step counts as a divergence.
+    """
     limit = settings.state_threshold if threshold is None else threshold
     steps = replay.steps[:max_steps] if max_steps is not None else replay.steps
     started = time.perf_counter()
@@ -149,7 +155,15 @@ def rerun(
         action, how = adapt(recorded.action, frame, ratio, settings)
         outcome = game.step(action)
         expected = replay.frame(recorded.after_sha)
-        gap = distance(signature(outcome.frame)[1], signature(expected)[1])
+        want = signature(expected)[1]
+        gap = distance(signature(outcome.frame)[1], want)
+        for _ in range(patience if gap > limit else 0):
+            # A live window may report "settled" mid-animation; look again before giving up.
+            outcome = game.step(Wait(wait_s))
+            gap = distance(signature(outcome.frame)[1], want)
+            how += "; waited"
+            if gap <= limit:
+                break
         step = RerunStep(
             recorded.index,
             describe_action(recorded.action),

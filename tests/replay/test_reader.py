@@ -70,9 +70,7 @@ def test_missing_frame_stops_replay_before_that_step(copy_recording) -> None:
         s.after_sha for s in Replay(path).steps[:10]
     }
     if victim in earlier:  # the same screen was seen before; pick a step whose frame is new
-        victim = next(
-            s.after_sha for s in Replay(path).steps[10:] if s.after_sha not in earlier
-        )
+        victim = next(s.after_sha for s in Replay(path).steps[10:] if s.after_sha not in earlier)
     (path / "frames" / f"{victim}.png").unlink()
     replay = Replay(path)
     stop = next(i for i, s in enumerate(replay.all_steps) if victim in (s.before_sha, s.after_sha))

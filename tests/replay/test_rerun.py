@@ -44,4 +44,6 @@ def test_a_game_starting_elsewhere_diverges_before_the_first_action(tmp_path: Pa
     game.screen = "shop"
     game.reset = lambda: game._frame()  # type: ignore[method-assign]
     report = rerun(Replay(path), game)
-    assert report.diverged_at == 0 and report.steps == () and "starts on a different" in report.reason
+    assert (
+        report.diverged_at == 0 and report.steps == () and "starts on a different" in report.reason
+    )

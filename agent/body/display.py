@@ -3,7 +3,8 @@
 `VirtualDisplay` starts a private Xvfb on a free display number (Xvfb picks it itself and reports it
 through `-displayfd`, so two processes starting displays at once never collide), starts openbox on
 it when installed (windows then get real frames and focus), waits until it accepts connections, and
-stops both at exit: on `__exit__`, on `stop()`, or at interpreter exit (atexit), even on errors.
+stops both at exit: on `__exit__`, on `stop()`, or at interpreter exit (atexit), even on errors;
+if this process is killed outright, setpriv's parent-death signal (when available) ends them too.
 
 The display name is passed explicitly to the other body parts (`find_window(display=...)`,
 `Screen(display=...)`, `Mouse(display=...)`) and to child processes (`VirtualDisplay.child_env()`).
@@ -21,6 +22,7 @@ import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -149,6 +151,7 @@ class VirtualDisplay:
         self._stderr = tempfile.NamedTemporaryFile(prefix="bottomup-xvfb-", suffix=".log")
         read_fd, write_fd = os.pipe()
         cmd = [
+            *_die_with_us(self.settings.search_path),
             xvfb,
             "-displayfd",
             str(write_fd),
@@ -208,7 +211,7 @@ class VirtualDisplay:
             log.info("openbox not installed; running %s without a window manager", self._name)
             return
         self._wm = subprocess.Popen(
-            [openbox, "--sm-disable"],
+            [*_die_with_us(self.settings.search_path), openbox, "--sm-disable"],
             env=self.child_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -291,6 +294,18 @@ def open_xlib(name: str | None):  # noqa: ANN201 - Xlib is imported lazily, so n
         return xdisplay.Display(name)
     except (XDisplayError, DisplayNameError, ConnectionError, OSError) as exc:
         raise DisplayError(f"cannot connect to X display {name!r}: {exc}") from exc
+
+
+def _die_with_us(search_path: str | None) -> list[str]:
+    """A command prefix that ends the child when this process dies, even by SIGKILL.
+
+    util-linux `setpriv --pdeathsig` sets the parent-death signal; Linux sends it when the *thread*
+    that started the child ends, so it is used only from the main thread.
+    """
+    setpriv = shutil.which("setpriv", path=search_path)
+    if setpriv is None or threading.current_thread() is not threading.main_thread():
+        return []
+    return [setpriv, "--pdeathsig", "TERM"]
 
 
 def _wait_for_connection(name: str, timeout: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -118,6 +119,32 @@ def test_xvfb_is_stopped_at_interpreter_exit(tmp_path) -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 0, done.stderr
+    pids = [int(p) for p in done.stdout.split() if p != "None"]
+    assert pids
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
+
+
+@pytest.mark.live
+def test_xvfb_dies_with_a_killed_parent() -> None:
+    if shutil.which("setpriv") is None:
+        pytest.skip("util-linux setpriv is not installed")
+    script = (
+        "import os, signal\n"
+        "from agent.body.display import VirtualDisplay, DisplaySettings\n"
+        "vd = VirtualDisplay(DisplaySettings(width=320, height=240))\n"
+        "vd.start()\n"
+        "print(vd.pid, vd.wm_pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == -9, done.stderr
     pids = [int(p) for p in done.stdout.split() if p != "None"]
     assert pids
     deadline = time.monotonic() + 5

@@ -66,7 +66,6 @@ class LiveWindow:
         self._process: subprocess.Popen[bytes] | None = None
         self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
         self._window: WindowHandle | None = None
-        self._last: Frame | None = None
 
     # -- Game protocol --------------------------------------------------------------------------
 
@@ -79,7 +78,6 @@ class LiveWindow:
                 self.close()
                 raise
         result = settle(self._grab, None, self.settings.settle)
-        self._last = result.frame
         return result.frame
 
     def step(self, action: Action) -> Outcome:
@@ -89,14 +87,13 @@ class LiveWindow:
         rect = self._current_rect()
         screen = self.screen.screen_rect()
         self.mouse.check(action, rect, screen)  # refuse before touching anything
-        reference = self._last
-        if reference is None or reference.region != rect:
-            reference = self.screen.grab(rect)
+        # A fresh grab, not the last settled frame: the game may have moved on while the agent
+        # was thinking, and that must not count as this action's effect.
+        reference = self.screen.grab(rect)
         if not self.mouse.settings.dry_run:
             self._window.activate()
         self.mouse.perform(action, rect, screen)
         result = settle(self._grab, reference, self.settings.settle)
-        self._last = result.frame
         return Outcome(result.frame, result.settle_s, result.settled)
 
     def close(self) -> None:

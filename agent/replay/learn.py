@@ -6,6 +6,10 @@ game. For every usable step of every recording, in order, the learner gets the r
 seed, for provenance and seeding) and the library location; it is closed after its recording,
 so each recording's learnings are saved before the next begins.
 
+Recorded clicks without a Target (pixel coordinates only, as the random baseline or another
+agent records them) are given the Target of the smallest perception candidate under the point
+(`attach_target`), so the learner can turn them into object-relative skills.
+
 `policy_learner` adapts any Policy (decide/observe) to a TransitionLearner: it lets the policy
 perceive the recorded frame (decide), then observe the recorded step, action included. For the
 learning agent replaying its own recordings in order with the same library state, its decisions
@@ -17,13 +21,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from agent.errors import BottomupError
 from agent.loop import Policy
+from agent.perception.objects import candidates
 from agent.replay.reader import RecordedStep, Replay
-from agent.types import Step
+from agent.types import Action, Click, DoubleClick, Frame, RightClick, Step
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +72,24 @@ def policy_learner(build: Callable[[Replay, str], Policy]) -> LearnerFactory:
     return factory
 
 
-def recorded_step(replay: Replay, recorded: RecordedStep) -> Step:
+def attach_target(action: Action, frame: Frame) -> Action:
+    """`action` aimed at the smallest candidate under its point (unchanged if it has a Target,
+    is not a click, or nothing is under it)."""
+    if not isinstance(action, Click | DoubleClick | RightClick) or action.target is not None:
+        return action
+    under = [c for c in candidates(frame) if c.box.contains(action.x, action.y)]
+    if not under:
+        return action
+    return replace(action, target=min(under, key=lambda c: c.box.area).target())
+
+
+def recorded_step(replay: Replay, recorded: RecordedStep, *, targets: bool = True) -> Step:
     """The Step the recorded run lived through, rebuilt from the recording."""
+    before = replay.frame(recorded.before_sha)
     return Step(
         index=recorded.index,
-        before=replay.frame(recorded.before_sha),
-        action=recorded.action,
+        before=before,
+        action=attach_target(recorded.action, before) if targets else recorded.action,
         after=replay.frame(recorded.after_sha),
         settle_s=recorded.settle_s,
         acted=recorded.acted,
@@ -103,6 +120,7 @@ def learn(
     learner_factory: LearnerFactory,
     *,
     on_step: Callable[[Replay, int], None] | None = None,
+    attach_targets: bool = True,
 ) -> LearnReport:
     """Feed every usable step of every recording, in order, to a learner writing to `library`.
 
@@ -116,7 +134,7 @@ def learn(
         learner = learner_factory(replay, library)
         try:
             for recorded in replay.steps:
-                learner.learn(recorded_step(replay, recorded))
+                learner.learn(recorded_step(replay, recorded, targets=attach_targets))
                 count += 1
                 if on_step:
                     on_step(replay, recorded.index)

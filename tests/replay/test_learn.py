@@ -1,0 +1,106 @@
+"""Learning from recordings: every recorded transition reaches the learner, in order, and the
+learning agent grows a real library from recordings alone; re-deciding with it reproduces a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.errors import BottomupError
+from agent.replay.learn import learn, policy_learner
+from agent.replay.reader import Replay
+from agent.types import Step
+from tests.replay.conftest import folder_hash, record_toy
+
+
+class _Collector:
+    """A TransitionLearner that keeps what it was taught (and can be told to fail)."""
+
+    def __init__(self, log: list, fail_at: int | None = None) -> None:
+        self.log = log
+        self.fail_at = fail_at
+
+    def learn(self, step: Step) -> None:
+        if step.index == self.fail_at:
+            raise BottomupError("library is locked")
+        self.log.append(step)
+
+    def close(self) -> None:
+        self.log.append("closed")
+
+
+def test_every_recorded_transition_reaches_the_learner_in_order(tmp_path: Path) -> None:
+    paths = [record_toy(tmp_path, seed=s, steps=8) for s in (1, 2)]
+    replays = [Replay(p) for p in paths]
+    log: list = []
+    report = learn(replays, str(tmp_path / "lib.sqlite"), lambda _r, _lib: _Collector(log))
+    assert report.recordings == 2 and report.steps == 16 and report.steps_per_second > 0
+    steps = [s for s in log if isinstance(s, Step)]
+    recorded = [r.action for p in replays for r in p.steps]
+    assert [(s.action.x, s.action.y) for s in steps] == [(a.x, a.y) for a in recorded]
+    # Pixel-only clicks get the Target of the candidate under them, so skills can form.
+    assert all(a.target is None for a in recorded)
+    assert all(s.action.target is not None for s in steps)
+    assert all(s.action.target.box.contains(s.action.x, s.action.y) for s in steps)
+    assert log[8] == "closed" and log[-1] == "closed"  # each recording's learner is closed
+    assert (
+        steps[0].after.image is steps[1].before.image
+        or (steps[0].after.image == steps[1].before.image).all()
+    )
+
+
+def test_a_failing_learner_is_reported_and_the_others_go_on(tmp_path: Path) -> None:
+    paths = [record_toy(tmp_path, seed=s, steps=6) for s in (1, 2)]
+    log: list = []
+
+    def factory(replay: Replay, _lib: str) -> _Collector:
+        return _Collector(log, fail_at=3 if replay.path == paths[0] else None)
+
+    report = learn([Replay(p) for p in paths], "lib", factory)
+    assert report.recordings == 1 and report.steps == 3 + 6
+    assert len(report.failed) == 1 and "library is locked" in report.failed[0]
+    assert log.count("closed") == 2
+
+
+@pytest.mark.slow
+def test_the_learning_agent_grows_a_library_from_recordings(tmp_path: Path) -> None:
+    pytest.importorskip("agent.learner")
+    from agent.replay.policies import learner_policy
+    from skills.graph import SkillGraph
+
+    paths = [record_toy(tmp_path / "rec", seed=s, steps=12) for s in (1, 2)]
+    before = [folder_hash(p) for p in paths]
+    library = str(tmp_path / "learned.sqlite")
+    report = learn([Replay(p) for p in paths], library, policy_learner(learner_policy))
+    assert report.steps == 24 and not report.failed
+    with SkillGraph.open(library, create=False) as graph:
+        counts = graph.store.counts()
+    assert counts["skills"] > 0 and counts["states"] >= 2
+    assert [folder_hash(p) for p in paths] == before
+
+
+@pytest.mark.slow
+def test_redeciding_a_learning_agent_run_reproduces_it_without_touching_the_library(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("agent.learner")
+    from agent.loop import run_episode
+    from agent.recording import Recorder
+    from agent.replay.policies import learner_policy, policy_factory
+    from agent.replay.redecide import redecide
+    from tests.replay.toygame import ToyGame
+
+    library = tmp_path / "own.sqlite"
+    seeded = type("R", (), {"manifest": type("M", (), {"game": "toy", "agent_id": "a"})()})()
+    seeded.seed = 4
+    agent = learner_policy(seeded, str(library))  # type: ignore[arg-type]
+    with Recorder(tmp_path, game="toy", agent_id="a", seed=4, config={"policy": agent.name}) as rec:
+        for step in run_episode(ToyGame(4), agent, max_steps=30):
+            rec.on_step(step)
+    agent.close()
+    grown = library.read_bytes()
+    # The run started from an empty library, so re-deciding starts from an empty one too.
+    report = redecide(Replay(rec.path), policy_factory())
+    assert report.steps == 30 and report.rate == 1.0, report.comparisons
+    assert library.read_bytes() == grown

@@ -32,7 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the width
 T = TypeVar("T")
 
 Recordings = Annotated[
@@ -126,6 +126,10 @@ def summary(recordings: Recordings, as_json: AsJson = False, verbose: Verbose = 
         results, failed = _each(recordings, lambda r, _a: summarize(r), label="summary")
         if as_json:
             _dump([s.to_json() for _, s in results])
+        elif len(results) == 1:
+            for key, value in results[0][1].to_json().items():
+                shown = ", ".join(map(str, value)) if isinstance(value, tuple) else value
+                console.print(f"[bold]{key}[/]: {shown if shown not in ('', None) else '-'}")
         else:
             table = Table("recording", "game", "policy", "steps", "responsive", "settle",
                           "states", "skills +new", "calls", "cost", "ended")  # fmt: skip

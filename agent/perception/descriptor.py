@@ -77,8 +77,9 @@ def describe_many(
     out[:, 4] = bh / fh
     out[:, _ASPECT] = np.log(bw / bh)
     if lab_integral is None:
-        lab_integral = cv2.integral(cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB))
-    integral = lab_integral.astype(np.int64) if lab_integral.dtype != np.int64 else lab_integral
+        lab = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB)
+        lab_integral = cv2.integral(lab, sdepth=cv2.CV_64F)  # any size, no overflow
+    integral = lab_integral  # int32 from candidates (a 640-wide copy cannot overflow it)
     col = _COLOUR.start
     for gy in range(GRID):
         y0 = by + (bh * gy) // GRID
@@ -86,7 +87,12 @@ def describe_many(
         for gx in range(GRID):
             x0 = bx + (bw * gx) // GRID
             x1 = np.maximum(bx + (bw * (gx + 1)) // GRID, x0 + 1)
-            s = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+            s = (
+                integral[y1, x1].astype(np.float64)
+                - integral[y0, x1]
+                - integral[y1, x0]
+                + integral[y0, x0]
+            )
             out[:, col : col + 3] = s / ((x1 - x0) * (y1 - y0))[:, None] / 255.0
             col += 3
     if grey is None:

@@ -11,6 +11,7 @@ Subclasses supply the connection, the transaction primitives and a few dialect w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from skills.errors import LibraryNotFound, SchemaError
 from skills.model import (
     STATUS_ORDER,
+    TRUSTED,
     Beta,
     Edge,
     Insight,
@@ -658,10 +660,11 @@ def _search_text(skill: Skill) -> str:
 
 def _skill_stats(row: tuple) -> SkillStats:
     a_s, a_f, c_s, c_f, p_s, p_f, cost, runs = row
-    return SkillStats(
-        acted=Beta(successes=a_s, failures=a_f),
-        consistent=Beta(successes=c_s, failures=c_f),
-        progressive=Beta(successes=p_s, failures=p_f),
+    beta = Beta.model_construct  # trusted: the columns are CHECKed non-negative integers
+    return SkillStats.model_construct(
+        acted=beta(successes=a_s, failures=a_f),
+        consistent=beta(successes=c_s, failures=c_f),
+        progressive=beta(successes=p_s, failures=p_f),
         cost_total=float(cost),
         runs=runs,
     )
@@ -680,8 +683,14 @@ def _stat_row(st: SkillStats) -> tuple:
     )
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _skill_body(body: str) -> Skill:
+    """Parse a stored skill once; records are frozen, so a parsed body can be shared."""
+    return Skill.model_validate_json(body, context=TRUSTED)
+
+
 def _skill(body: str, status: str, stats: dict[str, SkillStats]) -> Skill:
-    return Skill.model_validate_json(body).model_copy(update={"status": status, "stats": stats})
+    return _skill_body(body).model_copy(update={"status": status, "stats": stats})
 
 
 def _strategy(body: str, stats: dict[str, StrategyStats]) -> Strategy:

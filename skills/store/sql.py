@@ -704,7 +704,8 @@ def _edges(rows: Iterator[tuple] | list[tuple]) -> list[Edge]:
         counts = grouped.setdefault((kind, src, dst, key), {})
         if origin:
             counts[origin] = int(count)
+    make = Edge.model_construct  # trusted: rows were validated on the way in
     return [
-        Edge(kind=k, src=s, dst=d, key=key, counts=c)
+        make(kind=k, src=s, dst=d, key=key, counts=c)
         for (k, s, d, key), c in sorted(grouped.items())
     ]

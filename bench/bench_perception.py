@@ -152,26 +152,29 @@ def bench_timing(seeds, settings, ocr: bool) -> None:
         return
     from agent.perception.text import TextReader
 
+    shots = tour(seeds[0], (1280, 720))
+    regions = [(f, c.rect) for f, t in shots for c in t.clickables]
+    lines = [(f, r) for f, r in regions if r.w >= 2 * r.h][:20]  # buttons: one line of text
+    blocks = [(f, r) for f, r in regions if r.w < 2 * r.h][:10]  # cards: several lines
     reader = TextReader()
-    _, truth = tour(seeds[0], (1280, 720))[0]
-    frame = tour(seeds[0], (1280, 720))[0][0]
-    reader.read(frame, truth.clickables[0].rect)  # loads the model
-    regions = [(f, c.rect) for f, t in tour(seeds[0], (1280, 720)) for c in t.clickables][:40]
-    fresh = TextReader()
-    fresh.read(frame, truth.clickables[0].rect)
-    fresh = TextReader()
-    fresh._engine = reader._engine
-    start = time.perf_counter()
-    texts = [fresh.read(f, r) for f, r in regions]
-    cold = (time.perf_counter() - start) / len(regions)
-    start = time.perf_counter()
-    for f, r in regions:
-        fresh.read(f, r)
-    warm = (time.perf_counter() - start) / len(regions)
-    print(
-        f"OCR per region: {cold * 1000:.1f} ms uncached, {warm * 1000:.2f} ms cached "
-        f"({len(regions)} regions, {sum(bool(t) for t in texts)} with text)"
-    )
+    reader.read(*lines[0])  # loads the models
+    for label, group in (("one-line region", lines), ("multi-line region", blocks)):
+        if not group:
+            continue
+        fresh = TextReader()
+        fresh._engine = reader._engine  # same loaded models, empty cache
+        start = time.perf_counter()
+        texts = [fresh.read(f, r) for f, r in group]
+        cold = (time.perf_counter() - start) / len(group)
+        start = time.perf_counter()
+        for f, r in group:
+            fresh.read(f, r)
+        warm = (time.perf_counter() - start) / len(group)
+        sample = next((t for t in texts if t), "")
+        print(
+            f"OCR per {label}: {cold * 1000:.1f} ms uncached, {warm * 1000:.2f} ms cached "
+            f"({len(group)} regions, e.g. {sample!r})"
+        )
 
 
 def main() -> int:

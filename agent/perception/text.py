@@ -16,13 +16,15 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from agent.errors import MissingDependency
-from agent.perception.image import as_image
+from agent.perception.image import as_image, frame_scale
+from agent.perception.objects import Candidate
 from agent.types import Frame, Rect
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,26 @@ class TextReader:
             return TextResult("", 0.0)
         text = " ".join(t for t, _ in pieces)
         return TextResult(text, min(c for _, c in pieces))
+
+
+def with_text(
+    frame_or_image: Frame | np.ndarray,
+    cands: Sequence[Candidate],
+    reader: TextReader,
+    max_regions: int = 40,
+) -> list[Candidate]:
+    """The candidates with `text` filled in by OCR (the first `max_regions`; boxes are logical
+    pixels, mapped to image pixels with the Frame's scale). Unread ones keep text ""."""
+    scale = frame_scale(frame_or_image)
+    out = []
+    for i, cand in enumerate(cands):
+        if i >= max_regions or cand.text:
+            out.append(cand)
+            continue
+        b = cand.box
+        rect = Rect(round(b.x * scale), round(b.y * scale), round(b.w * scale), round(b.h * scale))
+        out.append(replace(cand, text=reader.read(frame_or_image, rect)))
+    return out
 
 
 _DEFAULT_READER: TextReader | None = None

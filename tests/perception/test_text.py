@@ -65,3 +65,16 @@ def test_flat_and_tiny_regions_read_as_empty_without_the_model():
 def test_parse_numbers(text, expected):
     assert parse_numbers(text) == expected
     assert parse_number(text) == (expected[0] if expected else None)
+
+
+def test_candidates_get_their_text(reader):
+    from agent.perception.objects import candidates
+    from agent.perception.text import with_text
+
+    scene = board_screen()
+    end = dict(scene.clickables)["button:end_turn"]
+    found = sorted(candidates(scene.image), key=lambda c: -c.box.iou(end))[:2]
+    read = with_text(scene.image, found, reader, max_regions=1)
+    assert read[0].text.lower().replace(" ", "") == "endturn"
+    assert read[1].text == ""  # beyond max_regions: not read
+    assert read[0].box == found[0].box and read[0].descriptor == found[0].descriptor

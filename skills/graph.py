@@ -84,6 +84,8 @@ class SkillGraph:
 
     def add_skill(self, skill: Skill, available_in: list[str] | tuple[str, ...] = ()) -> Skill:
         """Add a skill (idempotent by content id; a known skill keeps its stats and status)."""
+        for state_id in available_in:
+            self.store.get_state(state_id)  # raises LibraryNotFound for an unknown state
         existing = self.store.get_skills([skill.id])
         if existing:
             skill = existing[0]

@@ -298,6 +298,7 @@ class SqlStore:
                     key,
                 )
                 if cur.rowcount == 0:
+                    self._require_states(cur, [state_id, next_state_id])
                     cur.run(
                         "INSERT INTO edges (kind, src, dst, key, origin, count, seq)"
                         " VALUES ('leads_to', ?, ?, ?, ?, 1, ?)"
@@ -306,10 +307,18 @@ class SqlStore:
                         (*key, self._tick(cur)),
                     )
             cur.run(
-                f"INSERT INTO skill_stats (skill_id, origin, {cols}) VALUES (?, ?{', ?' * 8})"
+                f"INSERT INTO skill_stats (skill_id, origin, {cols}) SELECT ?, ?{', ?' * 8}"
+                " WHERE EXISTS (SELECT 1 FROM skills WHERE id = ?)"
                 f" ON CONFLICT (skill_id, origin) DO UPDATE SET {sets}",
-                (skill_id, self.library_id, *values),
+                (skill_id, self.library_id, *values, skill_id),
             )
+            if cur.rowcount == 0:
+                raise LibraryNotFound(f"no skill {skill_id} in {self.location}")
+
+    def _require_states(self, cur: Cursor, state_ids: list[str]) -> None:
+        for sid in state_ids:
+            if cur.run("SELECT 1 FROM states WHERE id = ?", (sid,)).one() is None:
+                raise LibraryNotFound(f"no state {sid} in {self.location}")
 
     def search(self, text: str, limit: int = 20) -> list[Skill]:
         """Skills whose name or description contains every word of `text` (case-insensitive)."""

@@ -152,3 +152,18 @@ def test_prune_suspends_weak_skills_and_deletes_retired(graph: SkillGraph) -> No
 def test_evidence_is_png_only(graph: SkillGraph) -> None:
     with pytest.raises(SchemaError):
         graph.add_evidence(b"GIF89a")
+
+
+def test_unknown_ids_are_refused_and_leave_no_dangling_edges(graph: SkillGraph) -> None:
+    s = graph.state("s")
+    skill = graph.add_skill(make_skill("Play"), available_in=[s.id])
+    ghost_state, ghost_skill = "st_" + "2" * 32, "sk_" + "3" * 32
+    with pytest.raises(LibraryNotFound, match="no state"):
+        graph.record_outcome(skill.id, s.id, True, True, True, 1.0, next_state_id=ghost_state)
+    with pytest.raises(LibraryNotFound, match="no skill"):
+        graph.record_outcome(ghost_skill, s.id, True, True, True, 1.0, next_state_id=s.id)
+    with pytest.raises(LibraryNotFound, match="no state"):
+        graph.add_skill(make_skill("Quit"), available_in=[ghost_state])
+    assert graph.get(skill.id).totals.runs == 0
+    assert graph.neighbours(s.id, "leads_to") == []
+    assert graph.check() == []

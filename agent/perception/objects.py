@@ -317,8 +317,8 @@ def _prune_parts(
 ) -> list[int]:
     """Drop parts of things and panels of things, then cap the count.
 
-    A kept box that contains others is either a *container* (three or more direct children of
-    similar size covering at least 40% of it: a board of cells, a row of cards) -- the container
+    A kept box that contains others is either a *container* (see _is_container: a board of
+    cells, a row of cards, a toolbar) -- the container
     is dropped and its children stay -- or an *object* (a card with pips and art, a button with
     its label): when it is solid (framed by edges, or one foreground blob) and small enough to
     be one clickable thing (at most `part_max_parent_fraction` of the frame), everything inside
@@ -341,13 +341,32 @@ def _prune_parts(
             continue
         kids = np.flatnonzero(inside[:, j])
         direct = kids[~inside[np.ix_(kids, kids)].any(axis=1)]
-        # Items of a container are things in their own right, not slivers cut by a stroke.
-        items = direct[np.minimum(b[direct, 2], b[direct, 3]) >= 8]
-        sizes = sorted(area[items].tolist()) or [0.0]
-        median = sizes[len(sizes) // 2]
-        similar = [a for a in sizes if 0.5 * median < a < 2.0 * median]
-        if not whole[j] and len(similar) >= 3 and sum(similar) >= 0.4 * area[j]:
+        if not whole[j] and _is_container(b, direct, area[j]):
             drop[j] = True
         elif solid[j] and area[j] <= settings.part_max_parent_fraction * frame_area:
             drop[kids] = True
     return [k for k, d in zip(keep, drop, strict=True) if not d][: settings.max_candidates]
+
+
+def _is_container(b: np.ndarray, direct: np.ndarray, parent_area: float) -> bool:
+    """Do the direct children form a layout: three or more items of similar size lined up in a
+    row or a column, together covering at least 40% of the parent? Art fragments and glyphs
+    inside one object rarely line up like cells, cards or buttons do."""
+    # Items of a container are things in their own right, not slivers cut by a stroke.
+    items = b[direct[np.minimum(b[direct, 2], b[direct, 3]) >= 8]]
+    if len(items) < 3:
+        return False
+    area = items[:, 2] * items[:, 3]
+    median = float(np.median(area))
+    items = items[(area > 0.5 * median) & (area < 2.0 * median)]
+    if len(items) < 3 or float((items[:, 2] * items[:, 3]).sum()) < 0.4 * parent_area:
+        return False
+    x, y, w, h = items[:, 0], items[:, 1], items[:, 2], items[:, 3]
+    mw, mh = float(np.median(w)), float(np.median(h))
+    same_row = (np.abs(y[:, None] - y[None]) <= 0.2 * mh) & (
+        np.abs(h[:, None] - h[None]) <= 0.3 * mh
+    )
+    same_col = (np.abs(x[:, None] - x[None]) <= 0.2 * mw) & (
+        np.abs(w[:, None] - w[None]) <= 0.3 * mw
+    )
+    return int(max(same_row.sum(axis=1).max(), same_col.sum(axis=1).max())) >= 3

@@ -43,7 +43,7 @@ class PerceptionSettings:
     """A box at most this fraction of the frame that contains smaller boxes (not a container of
     similar items) is one thing: the boxes inside it (labels, pips, art) are dropped."""
 
-    max_candidates: int = 120
+    max_candidates: int = 200
     """At most this many candidates are returned (best scores first)."""
 
     min_score: float = 0.3

@@ -335,7 +335,13 @@ def _prune_parts(
     inside = (iw * ih >= 0.9 * area[:, None]) & (area[None, :] > 1.3 * area[:, None])
     solid = solid[keep]
     drop = np.zeros(len(keep), bool)
-    # `whole` is already per kept box.
+    # `whole` is already per kept box. A box nested in another of at most twice its area is the
+    # same thing outlined twice (a sprite and its body, a token and its ring): keep the one that
+    # ranks first (keep is ordered best first).
+    same = inside & (area[None, :] <= 2.0 * area[:, None])
+    for i, j in zip(*np.nonzero(same), strict=True):
+        if not drop[i] and not drop[j]:
+            drop[max(i, j)] = True
     for j in np.argsort(-area):
         if drop[j] or not inside[:, j].any():
             continue

@@ -39,7 +39,7 @@ class PerceptionSettings:
     merge_iou: float = 0.7
     """Candidates overlapping by at least this IoU are one thing (the better one is kept)."""
 
-    part_max_parent_fraction: float = 0.04
+    part_max_parent_fraction: float = 0.06
     """A box at most this fraction of the frame that contains smaller boxes (not a container of
     similar items) is one thing: the boxes inside it (labels, pips, art) are dropped."""
 

@@ -19,7 +19,8 @@ class Policy(Protocol):
 
     def decide(self, frame: Frame) -> Action: ...
 
-    def observe(self, step: Step) -> None: ...
+    def observe(self, step: Step) -> Step | None:
+        """Learn from a step; a policy may return the step annotated (state, skill, ...)."""
 
 
 def run_episode(game: Game, policy: Policy, *, max_steps: int) -> Iterator[Step]:
@@ -38,6 +39,6 @@ def run_episode(game: Game, policy: Policy, *, max_steps: int) -> Iterator[Step]
             acted=change.acted(),
             changed_fraction=change.fraction,
         )
-        policy.observe(step)
-        yield step
+        annotated = policy.observe(step)
+        yield annotated if isinstance(annotated, Step) else step
         frame = outcome.frame

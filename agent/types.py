@@ -239,6 +239,13 @@ class Step:
     changed_fraction: float = 0.0
     summary: str = ""
     errors: tuple[str, ...] = field(default=())
+    # Filled in by a learning policy (agent/learner.py); empty for policies that do not learn.
+    state: str = ""
+    skill: str = ""
+    judgement: str = ""
+    reflection: str = ""
+    model_calls: int = 0
+    progress: float | None = None
 
 
 @runtime_checkable

@@ -127,6 +127,8 @@ class Evidence:
     progress_before: float | None = None
     progress_after: float | None = None
     skill_name: str = ""
+    frame_visits: int = 1
+    """How often this exact screen (pixel for pixel, at low resolution) was reached."""
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,13 @@ def choose(
         return min(fresh, key=lambda c: c.strategy.totals.runs)
     best = max(c.strategy.totals.success.mean for c in usable)
     good = [c for c in usable if c.strategy.totals.success.mean >= best - epsilon]
-    return min(good, key=lambda c: (c.strategy.totals.mean_cost, -c.strategy.totals.success.mean))
+    return min(good, key=lambda c: (mean_cost(c.strategy), -c.strategy.totals.success.mean))
+
+
+def mean_cost(strategy: Strategy) -> float:
+    """Average cost per use (model calls and reflections) of a strategy."""
+    totals = strategy.totals
+    return totals.cost_total / totals.runs if totals.runs else 0.0
 
 
 class StrategyBook:

@@ -1,0 +1,127 @@
+"""Recall: what the library and recent experience say about the current screen.
+
+Skills offered in this state (and, when it has few, in the most similar states) minus those whose
+not_when names this screen; the guidelines stored here; the candidates never tried here; the
+Explore arm's running mean; the reflection's corrected action if its target is still on screen.
+"""
+
+from __future__ import annotations
+
+from agent.brains.base import Guideline, Situation, SkillView
+from agent.cycle.evolve import value
+from agent.cycle.memory import StateMemory
+from agent.cycle.perceive import Perceived
+from agent.cycle.reflect import label_of, recall_guidelines
+from agent.cycle.targets import target_key
+from agent.cycle.trial import target_of
+from agent.types import Action, Frame
+from skills.model import Skill, state_id
+
+GUIDELINE_REFRESH = 50
+
+
+class Recall:
+    """Builds the Situation for a decision; keeps per-state exploration memory of this process."""
+
+    def __init__(self, graph, memory: StateMemory, history: int = 4) -> None:
+        self._graph = graph
+        self._memory = memory
+        self.offered: list[Skill] = []
+        self.offered_here: list[Skill] = []
+        self._tried: dict[str, set[str]] = {}
+        self._explore: dict[str, tuple[float, int]] = {}
+        self._guidelines: dict[str, tuple[int, tuple[Guideline, ...]]] = {}
+        self._uses = 0
+        self._rewards: dict[str, tuple[float, int]] = {}
+        self._untried: tuple[Perceived | None, tuple[int, ...]] = (None, ())
+
+    def _skills(self, now: Perceived) -> None:
+        sig = now.seen.signature
+        here = [k for k in self._graph.available(now.seen.state_id) if sig not in k.not_when]
+        offered = list(here)
+        if len(here) < 2:
+            ids = {k.id for k in here}
+            for other in self._memory.similar(sig):
+                for k in self._graph.available(state_id(other)):
+                    if k.id not in ids and sig not in k.not_when:
+                        offered.append(k)
+                        ids.add(k.id)
+        self.offered_here, self.offered = here, offered
+
+    def guidelines(self, sid: str) -> tuple[Guideline, ...]:
+        self._uses += 1
+        at, cached = self._guidelines.get(sid, (-GUIDELINE_REFRESH, ()))
+        if self._uses - at >= GUIDELINE_REFRESH:
+            cached = recall_guidelines(self._graph, sid)
+            self._guidelines[sid] = (self._uses, cached)
+        return cached
+
+    def forget_guidelines(self, sid: str) -> None:
+        self._guidelines.pop(sid, None)
+
+    def situation(
+        self, now: Perceived, history: tuple[str, ...], hints: dict[str, Action], primer: str = ""
+    ) -> Situation:
+        """The Situation; `primer`: key of the target the last click selected (a context)."""
+        sid = now.seen.state_id
+        context = f"{sid}|{primer}" if primer else sid
+        self._skills(now)
+        guidelines = self.guidelines(sid)
+        avoid = {g.target_key for g in guidelines if g.polarity == "avoid" and g.target_key}
+        w, h = now.size
+        keys = [target_key(c.box, w, h) for c in now.candidates]
+        first = {k.id: target_key(target_of(k.steps[0], now.frame).box, w, h) for k in self.offered}
+        tried = self._tried.get(context, set()) | (set() if primer else set(first.values()))
+        untried = tuple(i for i, k in enumerate(keys) if k not in tried)
+        self._untried = (now, untried)
+        hint = hints.get(sid)
+        if hint is not None and label_of(hint, now.frame)[0] not in keys:
+            hint = None
+        total, runs = self._explore.get(context, (0.0, 0))
+        if primer:
+            avoid = set()  # guidelines were learnt with nothing selected
+        return Situation(
+            frame=now.frame,
+            state_id=sid,
+            candidates=now.candidates,
+            untried=untried,
+            avoided=tuple(i for i, k in enumerate(keys) if k in avoid),
+            skills=tuple(
+                SkillView(
+                    k.id,
+                    k.name,
+                    len(k.steps),
+                    self.mean(k),
+                    k.totals.runs,
+                    first[k.id] in avoid or (bool(primer) and first[k.id] == primer),
+                )
+                for k in self.offered
+            ),
+            guidelines=guidelines,
+            history=history,
+            visits=now.seen.visits,
+            # optimistic in a context opened by a selection: extending it is how sequences are found
+            explore_value=(total + (1.0 if primer else 0.5)) / (runs + 1),
+            explore_runs=runs,
+            hint=hint,
+        )
+
+    def mean(self, skill: Skill) -> float:
+        """The bandit's mean for a skill: the library's posterior value blended with this run's
+        mean reward (which also counts how new the reached screens were)."""
+        total, runs = self._rewards.get(skill.id, (0.0, 0))
+        return 0.5 * value(skill.totals) + 0.5 * (total + 0.5) / (runs + 1)
+
+    def note_reward(self, skill_id: str, reward: float) -> None:
+        total, runs = self._rewards.get(skill_id, (0.0, 0))
+        self._rewards[skill_id] = (total + reward, runs + 1)
+
+    def untried(self, now: Perceived) -> tuple[int, ...]:
+        """The untried candidate indices computed for `now` (empty if it was not recalled)."""
+        return self._untried[1] if self._untried[0] is now else ()
+
+    def note_explored(self, sid: str, action: Action, frame: Frame, reward: float) -> None:
+        """Remember an explored target as tried in a context (a state, or state|primer)."""
+        self._tried.setdefault(sid, set()).add(label_of(action, frame)[0])
+        total, runs = self._explore.get(sid, (0.0, 0))
+        self._explore[sid] = (total + reward, runs + 1)

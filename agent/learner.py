@@ -1,0 +1,315 @@
+"""The learning agent: a Policy (decide/observe) that grows a skill graph bottom-up.
+
+One step of the cycle, top to bottom (DESIGN.md "The cycle"):
+
+    decide(frame)
+      1 perceive   candidates, screen state (shared through the library), progress reading
+      4 trial      a skill under way runs its next step, re-grounded on this frame
+      2 recall     skills offered here (and in similar states), guidelines, last 4 summaries
+        strategy   the EGuR recipe cached for this state cluster says who answers each role
+      3 decide     propose: softmax-UCB over skills plus an Explore arm
+      4 trial      first step of the chosen skill, or the explored element
+    observe(step)
+      5 judge      acted? consistent? progressive? -> reward
+      6 reflect    HAR on a failed trial: guidelines on the state, a corrected next action
+      7 abstract   acting explorations become skills; repeatable chains become composites
+      8 evolve     Beta stats, suspension, refined preconditions; strategy stats
+
+Each phase lives in agent/cycle/<phase>.py; the roles come from brains (agent/brains/base.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+from agent.brains.base import Brain, Evidence, Judgement, Trial
+from agent.brains.local import offline_brain
+from agent.cycle.abstract import Chains, Link, skill_from_exploration
+from agent.cycle.evolve import Evolver, expected_state, value
+from agent.cycle.memory import StateMemory
+from agent.cycle.perceive import Perceived, Perceiver
+from agent.cycle.progress import ProgressSignal
+from agent.cycle.recall import Recall
+from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
+from agent.cycle.strategy import Choice, StrategyBook
+from agent.cycle.trial import SkillRun, ground_step, step_from_action
+from agent.perception.settings import PerceptionSettings
+from agent.types import Action, Frame, Step
+from skills.model import SkillStep
+
+log = logging.getLogger(__name__)
+
+# Screens of one game often share a palette (dark backgrounds, the same top bar): measured on the
+# built-in game, different screens are 0.026-0.08 apart and one screen's variants under 0.005.
+STATE_THRESHOLD = 0.015
+
+
+@dataclass(frozen=True)
+class LearnerSettings:
+    """How the learning agent runs. Every field has a default that works on an unknown game."""
+
+    scope: str = ""
+    """Game name the skills are scoped to (skills of other games are not offered)."""
+    agent_id: str = "agent"
+    """This instance's name in provenance."""
+    seed: int = 0
+    """Seed of the agent's own random choices."""
+    history: int = 4
+    """How many one-line step summaries the reflection and the proposer see (HAR k)."""
+    max_skill_steps: int = 4
+    """L: the longest composite skill, in steps."""
+    max_skills_per_state: int = 24
+    """Bound on skills created per screen state."""
+    suspend_min_runs: int = 4
+    """A skill is suspended after more than this many runs ..."""
+    suspend_below: float = 0.4
+    """... when its posterior-mean value is below this."""
+    progress: ProgressSignal | None = None
+    """The progress signal the game profile declares (None: intrinsic reward only)."""
+    perception: PerceptionSettings = field(
+        default_factory=lambda: PerceptionSettings(state_threshold=STATE_THRESHOLD)
+    )
+    """Candidate, state and re-grounding settings (a finer state threshold than perception's)."""
+
+
+@dataclass(frozen=True)
+class _Primer:
+    """The last click selected something (acted, same state): the next click extends it."""
+
+    state_id: str
+    step: SkillStep
+    key: str
+
+
+@dataclass
+class _Pending:
+    """The action in flight: what was chosen, where, and by which strategy."""
+
+    action: Action
+    before: Perceived
+    choice: Choice
+    run: SkillRun | None = None
+    model_calls: int = 0
+    primer: _Primer | None = None
+
+
+class Learner:
+    """The learning Policy over a SkillGraph. `brains` maps tiers to brains ("offline" required)."""
+
+    name = "bottomup-learner"
+
+    def __init__(self, graph, settings: LearnerSettings, brains: dict[str, Brain] | None = None):
+        self.graph = graph
+        self.settings = settings
+        self.brains = {"offline": offline_brain(settings.seed), **(brains or {})}
+        self.memory = StateMemory(graph, settings.perception.state_threshold)
+        self.perceiver = Perceiver(self.memory, settings.perception, settings.progress)
+        self.recall = Recall(graph, self.memory, settings.history)
+        self.book = StrategyBook(graph, self.brains)
+        self.evolver = Evolver(graph, settings.suspend_min_runs, settings.suspend_below)
+        self.chains = Chains(settings.max_skill_steps)
+        self.history: deque[str] = deque(maxlen=settings.history)
+        self.hints: dict[str, Action] = {}
+        self.model_calls = 0
+        self.skills_created = 0
+        self.skill_uses = 0
+        self._pending: _Pending | None = None
+        self._run: SkillRun | None = None
+        self._primer: _Primer | None = None
+        self._last: dict[str, object] = {}
+
+    def _role(self, role: str, tier: str):
+        brain = self.brains.get(tier) or self.brains["offline"]
+        attr = {"propose": "proposer", "judge": "judge", "name": "namer", "reflect": "reflector"}
+        return getattr(brain, attr[role]) or getattr(self.brains["offline"], attr[role])
+
+    # --- decide -----------------------------------------------------------------------------
+    def decide(self, frame: Frame) -> Action:
+        now = self.perceiver.perceive(frame)  # 1 perceive
+        if self._run is not None and self._pending is not None:  # 4 trial: next step of a skill
+            action = self._continue_run(now)
+            if action is not None:
+                return action
+        primer = (
+            self._primer if self._primer and self._primer.state_id == now.seen.state_id else None
+        )
+        key = primer.key if primer else ""
+        situation = self.recall.situation(now, tuple(self.history), self.hints, key)  # 2 recall
+        # replaying needs skills, and a selection waiting to be extended needs exploring
+        choice = self.book.choose(now.seen.state_id, bool(situation.skills) and not primer)
+        proposal = self._role("propose", choice.recipe.propose).propose(situation, choice.recipe)
+        self.model_calls += proposal.model_calls  # 3 decide
+        if proposal.skill_id is not None:  # 4 trial: a skill, or one exploration
+            skill = next(k for k in self.recall.offered if k.id == proposal.skill_id)
+            run = SkillRun(skill, now.seen.state_id)
+            action = ground_step(skill.steps[0], frame, now.candidates)
+            if action is not None:
+                run.next_index = 1
+                self.skill_uses += 1
+                self._pending = _Pending(action, now, choice, run, proposal.model_calls)
+                self._run = run
+                return action
+            self._fail_run(run, now)
+            proposal = self._role("propose", "offline").propose(
+                replace(situation, skills=()), choice.recipe
+            )
+        self.hints.pop(now.seen.state_id, None)
+        assert proposal.action is not None  # an offline proposal without a skill has an action
+        self._pending = _Pending(proposal.action, now, choice, None, proposal.model_calls, primer)
+        self._run = None
+        return proposal.action
+
+    def _continue_run(self, now: Perceived) -> Action | None:
+        run = self._run
+        assert run is not None and self._pending is not None
+        action = ground_step(run.skill.steps[run.next_index], now.frame, now.candidates)
+        if action is None:
+            self._fail_run(run, now)
+            self._run = None
+            return None
+        run.next_index += 1
+        self._pending = replace(self._pending, action=action, before=now)
+        return action
+
+    def _fail_run(self, run: SkillRun, now: Perceived) -> None:
+        """A skill whose next target is not on screen: a failed run where it started."""
+        failed = Judgement(acted=False, consistent=False, progressive=False, reward=0.0)
+        sig = self.memory.signature_of(run.start_state)
+        self.evolver.record(run.skill, run.start_state, sig, failed, now.seen.state_id, 0.0)
+        self.chains.reset()
+        self._primer = None
+
+    # --- observe ----------------------------------------------------------------------------
+    def observe(self, step: Step) -> Step:
+        pending = self._pending
+        if pending is None:
+            return step
+        before, after = pending.before, self.perceiver.perceive(step.after)
+        run = pending.run
+        expected = None
+        if run is not None and run.done:
+            expected = expected_state(self.graph, run.skill.id, run.start_state)
+        key, label = label_of(step.action, step.before)
+        evidence = Evidence(
+            step.before, step.after, step.action, step.acted, step.changed_fraction,
+            before.seen.state_id, after.seen.state_id, after.seen.visits, expected,
+            before.progress, after.progress, run.skill.name if run else "", after.frame_visits,
+        )  # fmt: skip
+        recipe = pending.choice.recipe
+        judgement = self._role("judge", recipe.judge).judge(evidence, recipe)  # 5 judge
+        self.model_calls += judgement.model_calls
+        summary = f"[step {step.index}] click {label} -> " + (
+            judgement.reason if step.acted else "no change"
+        )
+        self.history.append(summary)
+        reflection = ""
+        failed = not judgement.acted or not judgement.consistent
+        if failed and recipe.reflect and pending.primer is None:  # 6 reflect
+            reflection = self._reflect(step, before, judgement, key, label, recipe)
+        skill_id, cost = self._learn(step, pending, after, judgement)  # 7 abstract, 8 evolve
+        self.evolver.tick(judgement.progressive)
+        self._last = {"skill": skill_id}
+        return replace(
+            step,
+            summary=summary,
+            state=before.seen.state_id,
+            skill=skill_id,
+            judgement=judgement.reason,
+            reflection=reflection,
+            model_calls=pending.model_calls + judgement.model_calls,
+            progress=after.progress,
+        )
+
+    def _reflect(self, step, before, judgement, key, label, recipe) -> str:
+        trial = Trial(
+            step.before, before.seen.state_id, step.action, judgement, key, label,
+            tuple(self.history), before.candidates, self.recall.untried(before),
+        )  # fmt: skip
+        reflection = reflect_checked(self._role("reflect", recipe.reflect_with), trial, recipe)
+        self.model_calls += reflection.model_calls
+        store_guidelines(self.graph, before.seen.state_id, reflection, self.settings.scope)
+        self.recall.forget_guidelines(before.seen.state_id)
+        if reflection.corrected is not None:
+            self.hints[before.seen.state_id] = reflection.corrected
+        return reflection.statement
+
+    def _learn(self, step: Step, pending: _Pending, after: Perceived, j: Judgement):
+        """Abstract and evolve; returns (skill id or "", cost) and consolidates the strategy."""
+        before, run, recipe = pending.before, pending.run, pending.choice.recipe
+        cost = float(pending.model_calls + j.model_calls)
+        if run is None:  # an exploration
+            primer = pending.primer
+            context = f"{before.seen.state_id}|{primer.key}" if primer else before.seen.state_id
+            self.recall.note_explored(context, step.action, step.before, j.reward)
+            self._primer = None
+            if not j.acted:
+                self.chains.reset()
+                self.book.consolidate(pending.choice, False, cost)
+                return "", cost
+            skill, calls = skill_from_exploration(
+                self.graph, self._role("name", recipe.name_with), recipe,
+                action=step.action, frame=step.before, after=step.after,
+                proposals=before.candidates, offered=self.recall.offered_here,
+                state_id=before.seen.state_id, next_state=after.seen.state_id,
+                scope=self.settings.scope, agent_id=self.settings.agent_id, step=step.index,
+                max_per_state=self.settings.max_skills_per_state,
+                prefix=primer.step if primer else None,
+            )  # fmt: skip
+            self.model_calls += calls
+            if skill is None:
+                self.book.consolidate(pending.choice, j.reward >= 0.5, cost)
+                self._prime(step, before, after, j, step_from_action(step.action, step.before))
+                return "", cost
+            if skill.totals.runs == 0:
+                self.skills_created += 1
+            run = SkillRun(skill, before.seen.state_id, next_index=1)
+        run.rewards.append(j.reward)
+        run.acted.append(j.acted)
+        if j.acted and not run.done:
+            return run.skill.id, cost  # the skill goes on next step
+        self._run = None
+        whole = replace(j, acted=all(run.acted), reward=sum(run.rewards) / len(run.rewards))
+        sig = self.memory.signature_of(run.start_state)
+        self.evolver.record(run.skill, run.start_state, sig, whole, after.seen.state_id, cost)
+        self.recall.note_reward(run.skill.id, whole.reward)
+        self.book.consolidate(pending.choice, whole.reward >= 0.5, cost)
+        self.chains_add(run, whole)
+        single = run.skill.steps[0] if len(run.skill.steps) == 1 else None
+        self._prime(step, before, after, whole, single, run.start_state)
+        return run.skill.id, cost
+
+    def _prime(self, step, before, after, j, skill_step, start: str | None = None) -> None:
+        """After a single click that acted without leaving the state, the next click extends it."""
+        start = start or before.seen.state_id
+        if skill_step is None or not j.acted or after.seen.state_id != start:
+            self._primer = None
+            return
+        key, _ = label_of(step.action, step.before)
+        self._primer = _Primer(start, skill_step, key)
+
+    def chains_add(self, run: SkillRun, j: Judgement) -> None:
+        link = Link(run.skill.id, len(run.skill.steps), run.start_state, j.acted, j.progressive)
+        names = {k.id: k.name for k in self.recall.offered}
+        names[run.skill.id] = run.skill.name
+        composite = self.chains.add(self.graph, link, names)
+        if composite is not None:
+            self.skills_created += 1
+
+    def stats(self) -> dict[str, int]:
+        """Counters for progress bars: states, skills created/used, model calls."""
+        return {
+            "states": len(self.memory.states),
+            "skills": self.skills_created,
+            "uses": self.skill_uses,
+            "model_calls": self.model_calls,
+        }
+
+    def close(self) -> None:
+        """Write what is still queued and close the library."""
+        self.evolver.flush()
+        self.graph.close()
+
+
+__all__ = ["Learner", "LearnerSettings", "value"]

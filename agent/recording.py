@@ -187,6 +187,7 @@ class Recorder:
             changed=round(step.changed_fraction, 5),
             summary=step.summary,
             errors=list(step.errors),
+            **_learning_fields(step),
             **extra,
         )
         self.steps += 1
@@ -198,6 +199,19 @@ class Recorder:
         if not self._events.closed:
             self.event("end", reason=reason, steps=self.steps)
             self._events.close()
+
+
+def _learning_fields(step: Step) -> dict[str, Any]:
+    """What a learning policy added to the step (omitted when empty, so old readers see the same)."""
+    fields = {
+        "state": step.state,
+        "skill": step.skill,
+        "judgement": step.judgement,
+        "reflection": step.reflection,
+        "model_calls": step.model_calls,
+        "progress": step.progress,
+    }
+    return {k: v for k, v in fields.items() if v not in ("", 0, None)}
 
 
 class RecordingError(ConfigError):

@@ -36,11 +36,64 @@ class RunSummary:
     stopped_by: str | None = None
 
 
-def make_policy(settings: Settings) -> Policy:
-    """The decision-maker for a run. Until the learning agent lands, the random baseline."""
-    from agent.brains.random import RandomClicker
+def make_policy(settings: Settings, game: str = "", agent_id: str = "agent") -> Policy:
+    """The decision-maker for a run: the learning agent over the library, or the random baseline.
 
-    return RandomClicker(seed=settings.seed)
+    The learner is told the game's declared progress signal (from its profile, if any).
+    """
+    if settings.brain == "random":
+        from agent.brains.random import RandomClicker
+
+        return RandomClicker(seed=settings.seed)
+    if settings.brain == "vlm":
+        raise ConfigError("--brain vlm is not available yet: use --brain offline (the default)")
+    from agent.learner import Learner, LearnerSettings
+    from skills.graph import SkillGraph
+
+    graph = SkillGraph.open(settings.library)
+    return Learner(
+        graph,
+        LearnerSettings(
+            scope=game, agent_id=agent_id, seed=settings.seed, progress=progress_signal(game)
+        ),
+    )
+
+
+def _learning(policy: Policy, step) -> str:
+    """The progress-bar text of a learning policy: states, skills, model calls, progress."""
+    stats = getattr(policy, "stats", None)
+    if stats is None:
+        return ""
+    s = stats()
+    shown = "-" if step.progress is None else f"{step.progress:g}"
+    return (
+        f"states {s['states']}  skills {s['skills']} (used {s['uses']})  "
+        f"model calls {s['model_calls']}  progress {shown}"
+    )
+
+
+def progress_signal(game: str):
+    """The ProgressSignal a game's profile declares (None when it has no profile or none)."""
+    import games
+    from agent.cycle.progress import ProgressSignal
+
+    if not game:
+        return None
+    try:
+        spec = games.spec(game)
+    except ConfigError:
+        return None
+    if not spec.profile:
+        return None
+    from games.desktop import load_profile
+
+    declared = load_profile(spec.profile).progress
+    if declared is None:
+        return None
+    region = getattr(declared, "region", None)
+    return ProgressSignal(
+        kind=declared.kind, regex=declared.regex, region=tuple(region) if region else None
+    )
 
 
 def parse_region(text: str) -> Rect:
@@ -133,7 +186,6 @@ def run_session(
     current_display: str | None = None,
 ) -> RunSummary:
     """Play `settings.steps` actions with a progress bar; always say where the recording is."""
-    policy = make_policy(settings)
     steps = acted = 0
     recorder: Recorder | None = None
     stopped_by: str | None = None
@@ -149,6 +201,9 @@ def run_session(
                 current_display=current_display,
             )
         )
+        policy = make_policy(settings, game=name, agent_id=agent_id)
+        if hasattr(policy, "close"):
+            stack.callback(policy.close)
         if settings.record:
             config = {k: str(v) for k, v in settings.model_dump().items() if k != "api_key"}
             recorder = Recorder(
@@ -167,14 +222,18 @@ def run_session(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("responsive {task.fields[rate]}  settle {task.fields[settle]}"),
+            TextColumn(
+                "responsive {task.fields[rate]}  settle {task.fields[settle]}  {task.fields[learn]}"
+            ),
             TimeElapsedColumn(),
             console=console,
             transient=False,
         )
         try:
             with progress:
-                task = progress.add_task("steps", total=settings.steps, rate="-", settle="-")
+                task = progress.add_task(
+                    "steps", total=settings.steps, rate="-", settle="-", learn=""
+                )
                 for step in run_episode(body, policy, max_steps=settings.steps):
                     steps += 1
                     acted += step.acted
@@ -185,6 +244,7 @@ def run_session(
                         advance=1,
                         rate=f"{acted / steps:.0%}",
                         settle=f"{step.settle_s * 1000:.0f} ms",
+                        learn=_learning(policy, step),
                     )
         except (BottomupError, KeyboardInterrupt) as exc:
             stopped_by = f"{type(exc).__name__}: {exc}"

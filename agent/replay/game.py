@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.errors import BottomupError
+from agent.perception.change import diff
 from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes, compare
 from agent.replay.reader import RecordedStep, Replay
-from agent.types import Action, Frame, Outcome
+from agent.types import Action, Frame, Outcome, Step
 
 
 class ReplayExhausted(BottomupError):
@@ -76,3 +77,18 @@ class ReplayGame:
 
     def close(self) -> None:
         """Nothing to release; the recording is never written."""
+
+
+def loop_step(index: int, before: Frame, action: Action, after: Frame, settle_s: float) -> Step:
+    """The Step exactly as agent.loop.run_episode builds it (change measured on the pixels), so
+    a policy observes during replay what it observed live (the recording rounds `changed`)."""
+    change = diff(before.image, after.image)
+    return Step(
+        index=index,
+        before=before,
+        action=action,
+        after=after,
+        settle_s=settle_s,
+        acted=change.acted(),
+        changed_fraction=change.fraction,
+    )

@@ -27,6 +27,7 @@ from typing import Protocol
 from agent.errors import BottomupError
 from agent.loop import Policy
 from agent.perception.objects import candidates
+from agent.replay.game import loop_step
 from agent.replay.reader import RecordedStep, Replay
 from agent.types import Action, Click, DoubleClick, Frame, RightClick, Step
 
@@ -86,17 +87,9 @@ def attach_target(action: Action, frame: Frame) -> Action:
 def recorded_step(replay: Replay, recorded: RecordedStep, *, targets: bool = True) -> Step:
     """The Step the recorded run lived through, rebuilt from the recording."""
     before = replay.frame(recorded.before_sha)
-    return Step(
-        index=recorded.index,
-        before=before,
-        action=attach_target(recorded.action, before) if targets else recorded.action,
-        after=replay.frame(recorded.after_sha),
-        settle_s=recorded.settle_s,
-        acted=recorded.acted,
-        changed_fraction=recorded.changed,
-        summary=recorded.summary,
-        errors=recorded.errors,
-    )
+    action = attach_target(recorded.action, before) if targets else recorded.action
+    after = replay.frame(recorded.after_sha)
+    return loop_step(recorded.index, before, action, after, recorded.settle_s)
 
 
 @dataclass(frozen=True)

@@ -60,17 +60,32 @@ def private_library(library: str | None) -> str:
     return str(copy)
 
 
+_shared_reader = None
+
+
+def shared_text_reader():
+    """One OCR reader for every policy replay builds in this process, so its content cache stays
+    warm across passes and recordings (OCR results depend on the pixels only)."""
+    global _shared_reader
+    if _shared_reader is None:
+        from agent.perception.text import TextReader
+
+        _shared_reader = TextReader()
+    return _shared_reader
+
+
 def learner_policy(replay: Replay, library: str) -> Policy:
     """The learning agent with the offline brain, seeded and scoped like the recorded run."""
+    from agent.brains.local import offline_brain
     from agent.learner import Learner, LearnerSettings
     from skills.graph import SkillGraph
 
+    seed = replay.seed or 0
     settings = LearnerSettings(
-        scope=replay.manifest.game,
-        agent_id=replay.manifest.agent_id,
-        seed=replay.seed or 0,
+        scope=replay.manifest.game, agent_id=replay.manifest.agent_id, seed=seed
     )
-    return Learner(SkillGraph.open(library), settings)
+    brains = {"offline": offline_brain(seed, reader=shared_text_reader())}
+    return Learner(SkillGraph.open(library), settings, brains)
 
 
 def _learner_on_copy(replay: Replay, library: str | None) -> Policy:

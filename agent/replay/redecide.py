@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from agent.errors import BottomupError
 from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes
-from agent.replay.game import ReplayGame
+from agent.replay.game import ReplayGame, loop_step
 from agent.replay.policies import PolicyFactory
 from agent.replay.reader import Replay
-from agent.types import Action, Step, describe_action
+from agent.types import Action, describe_action
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +101,7 @@ def redecide(
         if on_step:
             on_step(comparison)
         policy.observe(
-            Step(
-                index=recorded.index,
-                before=frame,
-                action=recorded.action,
-                after=outcome.frame,
-                settle_s=recorded.settle_s,
-                acted=recorded.acted,
-                changed_fraction=recorded.changed,
-                summary=recorded.summary,
-                errors=recorded.errors,
-            )
+            loop_step(recorded.index, frame, recorded.action, outcome.frame, recorded.settle_s)
         )
         frame = game.next_frame()
     seconds = time.perf_counter() - started

@@ -69,3 +69,22 @@ def test_target_without_descriptor_falls_back_to_its_box():
     got = reground(Target(box=play), scene.image)
     assert got is not None and got.box.iou(play) > 0.5
     assert reground(Target(box=Rect(0, 0, 5, 5)), scene.image) is None
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (720, 1280, 3)])
+def test_degenerate_frames_give_none(shape):
+    scene = menu_screen()
+    target = _target_for(scene.image, dict(scene.clickables)["button:play"])
+    assert reground(target, np.zeros(shape, np.uint8)) is None
+
+
+def test_noise_frame_is_fast_and_unconvincing():
+    import time
+
+    scene = menu_screen()
+    target = _target_for(scene.image, dict(scene.clickables)["button:play"])
+    noise = np.random.default_rng(3).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+    start = time.perf_counter()
+    got = reground(target, noise)
+    assert time.perf_counter() - start < 2.0
+    assert got is None or got.confidence < 0.8

@@ -78,3 +78,15 @@ def test_candidates_get_their_text(reader):
     assert read[0].text.lower().replace(" ", "") == "endturn"
     assert read[1].text == ""  # beyond max_regions: not read
     assert read[0].box == found[0].box and read[0].descriptor == found[0].descriptor
+
+
+def test_missing_ocr_is_one_clear_error_and_the_rest_works(monkeypatch):
+    import sys
+
+    from agent.errors import MissingDependency
+    from agent.perception.objects import candidates
+
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import now fails
+    with pytest.raises(MissingDependency, match="rapidocr"):
+        TextReader().read(_label("Play"))
+    assert candidates(board_screen().image)

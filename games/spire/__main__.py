@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -45,11 +46,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--probe directory does not exist: {args.probe.parent}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
+    from agent.errors import BottomupError
     from games.spire.app import run_window
     from games.spire.model import Rules
 
     rules = Rules(start_hp=args.start_hp) if args.start_hp else None
-    return run_window(args.seed, args.size, args.probe, args.fps, rules)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print(
+            "error: no display to open a window on (DISPLAY is not set); run under X or Xvfb",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        return run_window(args.seed, args.size, args.probe, args.fps, rules)
+    except BottomupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pygame
 
+from agent.errors import DisplayError
 from games.probe import write_probe
 from games.spire import render
 from games.spire.model import Rules
@@ -31,8 +32,12 @@ def run_window(
     probe: Path | None = None,
     fps: int = 30,
     rules: Rules | None = None,
+    allow_headless: bool = False,
 ) -> int:
-    """Open the window and play until it is closed; returns the exit code (0)."""
+    """Open the window and play until it is closed; returns the exit code (0).
+
+    DisplayError when no real display is available (unless `allow_headless`, for SDL's dummy
+    driver)."""
     session = Session(seed, size, rules)
     stop: list[int] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -40,7 +45,16 @@ def run_window(
     # SDL writes WM_NAME in the locale's encoding; under a UTF-8 locale its type is "UTF-8",
     # which tools like `xdotool search --name` cannot read. The title is ASCII: use plain STRING.
     locale.setlocale(locale.LC_CTYPE, "C")
-    pygame.display.init()
+    try:
+        pygame.display.init()
+    except pygame.error as exc:
+        raise DisplayError(f"cannot open a window: {exc} (is DISPLAY set? try Xvfb)") from None
+    if pygame.display.get_driver() in ("offscreen", "dummy") and not allow_headless:
+        pygame.quit()
+        raise DisplayError(
+            "no display to open a window on (DISPLAY is not set); run under X or Xvfb, "
+            "or use games.spire.SpireGame in-process"
+        )
     pygame.font.init()
     try:
         window = pygame.display.set_mode(size)

@@ -217,19 +217,10 @@ def node_icon(pen: Pen, kind: str, centre: tuple[float, float], radius: int, vis
     elif kind == "rest":
         pen.polygon((250, 160, 50), [(x - 10, y + 8), (x, y - 14), (x + 10, y + 8)])
         pen.rect((120, 80, 40), Rect(int(x - 13), int(y + 8), 26, 6))
-    else:
-        pen.polygon(
-            GOLD,
-            [
-                (x - 22, y + 12),
-                (x - 22, y - 12),
-                (x - 11, y),
-                (x, y - 18),
-                (x + 11, y),
-                (x + 22, y - 12),
-                (x + 22, y + 12),
-            ],
-        )
+    else:  # a crown sized to the circle (the legend draws the boss small)
+        f = radius / 38
+        crown = [(-22, 12), (-22, -12), (-11, 0), (0, -18), (11, 0), (22, -12), (22, 12)]
+        pen.polygon(GOLD, [(x + dx * f, y + dy * f) for dx, dy in crown])
 
 
 def campfire(pen: Pen, x: float, y: float) -> None:

@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def bench_candidates(seeds, settings) -> None:
     print(
         f"{'ALL':<22}{total.elements:>9}{total.recall:>8.3f}{total.strict_recall:>8.3f}"
         f"{total.candidates:>7}{total.precision:>7.3f}"
+    )
+    quiet = replace(settings, propose_text=False)
+    bare = EMPTY
+    for size in SIZES:
+        for seed in seeds:
+            for frame, truth in tour(seed, size):
+                boxes = [c.box for c in candidates(frame, quiet)]
+                bare += coverage(boxes, [c.rect for c in truth.clickables])
+    print(
+        f"{'ALL, propose_text=False':<22}{bare.elements:>9}{bare.recall:>8.3f}"
+        f"{bare.strict_recall:>8.3f}{bare.candidates:>7}{bare.precision:>7.3f}"
     )
 
 

@@ -67,6 +67,8 @@ def candidates(
     solid = (border >= 0.5) | (boxes[:, 4] >= 1)
     whole = _matches_blob(boxes, keep)
     keep = _prune_parts(boxes, keep, solid, whole, work.rgb.shape[0] * work.rgb.shape[1], settings)
+    if not settings.propose_text:
+        keep = [k for k in keep if boxes[k, 4] != 2]
     if not keep:
         return []
     kept = boxes[keep]

@@ -43,6 +43,11 @@ class PerceptionSettings:
     """A box at most this fraction of the frame that contains smaller boxes (not a container of
     similar items) is one thing: the boxes inside it (labels, pips, art) are dropped."""
 
+    propose_text: bool = True
+    """Propose unframed text lines as candidates (menu entries, links). Text inside a framed
+    thing is absorbed by it either way; a game profile whose bare text is never clickable can
+    turn this off to get fewer candidates."""
+
     max_candidates: int = 200
     """At most this many candidates are returned (best scores first)."""
 

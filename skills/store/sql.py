@@ -79,7 +79,7 @@ def schema_sql(blob: str, real: str) -> list[str]:
         " PRIMARY KEY (kind, src, dst, key, origin))",
         f"CREATE TABLE IF NOT EXISTS evidence (sha TEXT PRIMARY KEY, png {blob} NOT NULL)",
         "CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS edges_by_dst ON edges (kind, dst)",
+        "CREATE INDEX IF NOT EXISTS edges_to ON edges (dst, kind, src)",
         "CREATE INDEX IF NOT EXISTS edges_by_src ON edges (src)",
         "CREATE INDEX IF NOT EXISTS edges_by_seq ON edges (seq)",
         "CREATE INDEX IF NOT EXISTS skills_by_seq ON skills (seq)",

@@ -85,4 +85,8 @@ class SqliteStore(SqlStore):
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
+        try:
+            self._conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
+        except sqlite3.DatabaseError as exc:
+            log.debug("PRAGMA optimize failed on %s: %s", self.path, exc)
         self._conn.close()

@@ -74,22 +74,66 @@ def shared_text_reader():
     return _shared_reader
 
 
-def learner_policy(replay: Replay, library: str) -> Policy:
-    """The learning agent with the offline brain, seeded and scoped like the recorded run."""
+def learner_policy(replay: Replay, library: str, endpoint=None) -> Policy:
+    """The learning agent, seeded, scoped and told the progress signal like the recorded run.
+
+    A run recorded with a VLM (config brain = "vlm") gets its VLM tier back, answering from the
+    cassette stored in the recording; `endpoint` (ModelSettings) re-asks a live model instead.
+    """
     from agent.brains.local import offline_brain
     from agent.learner import Learner, LearnerSettings
     from skills.graph import SkillGraph
 
     seed = replay.seed or 0
     settings = LearnerSettings(
-        scope=replay.manifest.game, agent_id=replay.manifest.agent_id, seed=seed
+        scope=replay.manifest.game,
+        agent_id=replay.manifest.agent_id,
+        seed=seed,
+        progress=_progress_signal(replay.manifest.game),
     )
-    brains = {"offline": offline_brain(seed, reader=shared_text_reader())}
+    offline = offline_brain(seed, reader=shared_text_reader())
+    brains = {"offline": offline}
+    if endpoint is not None or replay.manifest.config.get("brain") == "vlm":
+        brains["vlm"] = _vlm_brain(replay, offline, endpoint)
     return Learner(SkillGraph.open(library), settings, brains)
 
 
-def _learner_on_copy(replay: Replay, library: str | None) -> Policy:
-    return learner_policy(replay, private_library(library))
+def _vlm_brain(replay: Replay, offline, endpoint):
+    """The VLM tier: answered from the recording's cassette, or re-asked from `endpoint`."""
+    from agent.brains.budget import Budget, BudgetLimits
+    from agent.brains.cassette import CassetteClient
+    from agent.brains.model import ModelClient, ModelSettings
+    from agent.brains.vlm import build_vlm_brain
+
+    if endpoint is not None:
+        client = ModelClient(endpoint, Budget(BudgetLimits()))
+        return build_vlm_brain(endpoint, Budget(BudgetLimits()), offline, client=client)
+    cassette = replay.cassette_path
+    if cassette is None:
+        raise ConfigError(
+            f"{replay.path}: recorded with a VLM but holds no cassette of its replies; "
+            "re-ask a live endpoint instead (--base-url and --model)"
+        )
+    config = replay.manifest.config
+    model = ModelSettings(
+        base_url=str(config.get("base_url") or "http://cassette.invalid/v1"),
+        model=str(config.get("model") or ""),
+    )
+    client = CassetteClient(cassette, model)
+    return build_vlm_brain(model, Budget(BudgetLimits()), offline, client=client)
+
+
+def _progress_signal(game: str):
+    """The progress signal `bottomup play` gives the learner for this game (None if unknown)."""
+    try:
+        from agent.session import progress_signal
+    except ImportError:  # pragma: no cover - older trees without it
+        return None
+    return progress_signal(game)
+
+
+def _learner_on_copy(replay: Replay, library: str | None, endpoint=None) -> Policy:
+    return learner_policy(replay, private_library(library), endpoint)
 
 
 register_policy("random-baseline", _random_baseline)
@@ -98,8 +142,14 @@ for _name in LEARNER_NAMES:
     register_policy(_name, _learner_on_copy)
 
 
-def policy_factory(name: str | None = None, library: str | None = None) -> PolicyFactory:
-    """A factory for policy `name` (None: the policy each recording names)."""
+def policy_factory(
+    name: str | None = None, library: str | None = None, endpoint=None
+) -> PolicyFactory:
+    """A factory for policy `name` (None: the policy each recording names).
+
+    `endpoint` (agent.brains.model.ModelSettings) re-asks a live model for the learning agent's
+    VLM tier instead of answering from the recording's cassette.
+    """
 
     def build(replay: Replay) -> Policy:
         wanted = name or replay.policy_name
@@ -109,6 +159,10 @@ def policy_factory(name: str | None = None, library: str | None = None) -> Polic
         if builder is None:
             known = ", ".join(known_policies())
             raise ConfigError(f"no re-decidable policy named {wanted!r} (known: {known})")
+        if endpoint is not None:
+            if builder is not _learner_on_copy:
+                raise ConfigError(f"policy {wanted!r} asks no model; --base-url does not apply")
+            return _learner_on_copy(replay, library, endpoint)
         return builder(replay, library)
 
     return build

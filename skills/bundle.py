@@ -28,7 +28,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from skills.errors import BundleError
@@ -86,13 +85,27 @@ def _record_bytes(record) -> bytes:
 
 
 def graph_json(snap: Snapshot) -> dict:
-    """The library structure as networkx node-link data (nodes with kind, edges with counts)."""
-    g = nx.MultiDiGraph()
-    for node in sorted(snap.node_ids()):
-        g.add_node(node, kind=node_kind(node))
-    for e in snap.edges:
-        g.add_edge(e.src, e.dst, key=f"{e.kind}|{e.key}", kind=e.kind, counts=dict(e.counts))
-    return nx.node_link_data(g, edges="links")
+    """The library structure as networkx node-link data (MultiDiGraph, edges under "links").
+
+    Built directly (same shape as `nx.node_link_data(g, edges="links")`), which is several times
+    faster on large libraries; `nx.node_link_graph(data, edges="links")` reads it back.
+    """
+    return {
+        "directed": True,
+        "multigraph": True,
+        "graph": {},
+        "nodes": [{"id": n, "kind": node_kind(n)} for n in sorted(snap.node_ids())],
+        "links": [
+            {
+                "source": e.src,
+                "target": e.dst,
+                "key": f"{e.kind}|{e.key}",
+                "kind": e.kind,
+                "counts": dict(e.counts),
+            }
+            for e in snap.edges
+        ],
+    }
 
 
 def bundle_entries(snap: Snapshot) -> dict[str, bytes]:

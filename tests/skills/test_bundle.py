@@ -9,6 +9,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -51,6 +52,12 @@ def test_export_is_deterministic_and_round_trips(tmp_path: Path) -> None:
     assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
     back = read_bundle(tmp_path / "one.zip")
     assert back == snap
+    graph = nx.node_link_graph(
+        json.loads(zipfile.ZipFile(tmp_path / "one.zip").read("graph.json")), edges="links"
+    )
+    assert graph.is_directed() and graph.is_multigraph()
+    assert set(graph.nodes) == snap.node_ids()
+    assert graph.number_of_edges() == len(snap.edges)
 
 
 def test_export_import_export_is_identical_in_content(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def _combat(pen: Pen, run: Run, shift) -> None:
     for i, card in enumerate(c.hand):
         r = L.hand_rect(i, len(c.hand), raised=i == c.selected)
         with pen.offset(*shift.get(f"card:{i}", (0, 0))):
-            S.card(pen, card, r, card.cost <= c.energy, i == c.selected)
+            S.card(pen, card, r, card.cost <= c.energy, i == c.selected, BACKGROUND["combat"])
     pen.text(run.message, (640, 80), 30, S.GOLD)
 
 
@@ -171,7 +171,7 @@ def _statuses(strength: int, vulnerable: int, weak: int) -> str:
 def _reward(pen: Pen, run: Run, shift) -> None:
     pen.text("Victory! Choose a card", (640, 104), 48, S.GOLD)
     for i, card in enumerate(run.rewards):
-        S.card(pen, card, L.reward_rect(i))
+        S.card(pen, card, L.reward_rect(i), backdrop=BACKGROUND["reward"])
     S.button(pen, L.SKIP, "Skip")
     pen.text("Pick one card to add to your deck, or skip", (640, 600), 26, S.DIM)
 

@@ -35,12 +35,20 @@ def button(pen: Pen, r: Rect, label: str, colour: Colour = (64, 88, 156)) -> Non
     pen.text(label, (r.x + r.w / 2, r.y + r.h / 2 + 1), 34, TEXT)
 
 
-def card(pen: Pen, c: Card, r: Rect, affordable: bool = True, selected: bool = False) -> None:
+def card(
+    pen: Pen,
+    c: Card,
+    r: Rect,
+    affordable: bool = True,
+    selected: bool = False,
+    backdrop: Colour | None = None,
+) -> None:
     """A card: cost orb, name, art panel with a sword or shield, type line, rules text.
 
     Cards are drawn once per look and size into a cached sprite, then blitted (drawing them is
-    most of a combat frame's cost)."""
-    sprite = _card_sprite(c, r.w, r.h, affordable, selected, pen.k)
+    most of a combat frame's cost). On a plain `backdrop` colour the sprite is opaque (a fast
+    blit); otherwise its corners are transparent (a colour-key blit)."""
+    sprite = _card_sprite(c, r.w, r.h, affordable, selected, pen.k, backdrop)
     pen.surface.blit(sprite, pen.k.point(r.x + pen.dx, r.y + pen.dy))
 
 
@@ -49,13 +57,14 @@ _KEY: Colour = (255, 0, 255)
 
 @lru_cache(maxsize=512)
 def _card_sprite(
-    c: Card, w: int, h: int, affordable: bool, selected: bool, k: Scaler
+    c: Card, w: int, h: int, affordable: bool, selected: bool, k: Scaler, backdrop: Colour | None
 ) -> pygame.Surface:
     box = k.rect(Rect(0, 0, w + 6, h + 7))
     surf = pygame.Surface((box.w, box.h), 0, 24, RGB_MASKS)
-    surf.fill(_KEY)
+    surf.fill(backdrop or _KEY)
     _draw_card(Pen(surf, k), c, Rect(0, 0, w, h), affordable, selected)
-    surf.set_colorkey(_KEY)
+    if backdrop is None:
+        surf.set_colorkey(_KEY)
     return surf
 
 

@@ -194,15 +194,36 @@ def redecide(
         ),
     ] = None,
     steps: Annotated[int | None, typer.Option(help="Re-decide at most this many steps.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Re-ask this OpenAI-compatible endpoint instead of the cassette."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model to re-ask (with --base-url).")] = None,
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
-    """Run a brain over the recorded frames (no window touched); report agreement per step."""
+    """Run a brain over the recorded frames (no window touched); report agreement per step.
+
+    A VLM run answers from the model replies stored in the recording (its cassette); with
+    --base-url and --model it re-asks a live endpoint instead, to compare models or prompts."""
     from agent.replay.policies import policy_factory
     from agent.replay.redecide import redecide as run
 
     _setup(verbose)
-    factory = policy_factory(policy, library)
+    endpoint = None
+    if base_url or model:
+        from agent.brains.model import ModelSettings
+
+        if not (base_url and model):
+            with _errors():
+                raise ConfigError("re-asking a model needs both --base-url and --model")
+        key = os.environ.get("OPENAI_API_KEY", "")
+        with _errors():
+            try:
+                endpoint = ModelSettings(base_url=base_url, model=model, api_key=key)
+            except ValueError as exc:
+                raise ConfigError(f"bad model settings: {exc}") from None
+    factory = policy_factory(policy, library, endpoint)
 
     def work(replay: Replay, advance: Callable[[], None]):
         return run(replay, factory, max_steps=steps, on_step=lambda _c: advance())

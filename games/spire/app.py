@@ -81,8 +81,7 @@ def _loop(
         for event in pygame.event.get():
             if event.type == pygame.QUIT:
                 return
-            if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-                session.click(event.pos[0], event.pos[1], time.monotonic() - t0)
+            if session.handle(event, time.monotonic() - t0):
                 dirty = True
             elif event.type == pygame.WINDOWEXPOSED:
                 dirty = True

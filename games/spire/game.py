@@ -14,7 +14,19 @@ import numpy as np
 import pygame
 
 from agent.errors import BottomupError
-from agent.types import Action, Click, DoubleClick, Drag, Frame, Outcome, Rect, Wait
+from agent.types import (
+    Action,
+    Click,
+    DoubleClick,
+    Drag,
+    Frame,
+    Move,
+    Outcome,
+    Rect,
+    RightClick,
+    Scroll,
+    Wait,
+)
 from games.probe import GroundTruth
 from games.spire import render
 from games.spire.model import Rules
@@ -32,15 +44,34 @@ def surface_to_rgb(surface: pygame.Surface) -> np.ndarray:
     return rows[:, : w * 3].reshape(h, w, 3).copy()
 
 
-def clicks_of(action: Action) -> list[tuple[int, int]]:
-    """Left-button presses an action makes, in order (the game reacts to the press)."""
+_BUTTONS = {"left": 1, "middle": 2, "right": 3}
+
+
+def events_of(action: Action) -> list[pygame.event.Event]:
+    """The pygame mouse events a real pointer would deliver for `action`, in order."""
+
+    def press(x: int, y: int, button: int) -> list[pygame.event.Event]:
+        return [
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=button),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x, y), button=button),
+        ]
+
     if isinstance(action, Click):
-        return [(action.x, action.y)] if action.button == "left" else []
+        return press(action.x, action.y, _BUTTONS[action.button])
     if isinstance(action, DoubleClick):
-        return [(action.x, action.y)] * 2
+        return press(action.x, action.y, 1) * 2
+    if isinstance(action, RightClick):
+        return press(action.x, action.y, 3)
     if isinstance(action, Drag):
-        return [(action.x, action.y)]
-    return []  # right clicks, scrolls, moves and waits change nothing
+        down = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(action.x, action.y), button=1)
+        up = pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(action.to_x, action.to_y), button=1)
+        return [down, up]
+    if isinstance(action, Scroll):
+        button = 4 if action.clicks > 0 else 5
+        return press(action.x, action.y, button)[:1] * abs(action.clicks)
+    if isinstance(action, Move):
+        return [pygame.event.Event(pygame.MOUSEMOTION, pos=(action.x, action.y), buttons=(0, 0, 0))]
+    return []
 
 
 class SpireGame:
@@ -76,11 +107,13 @@ class SpireGame:
         return self._frame()
 
     def step(self, action: Action) -> Outcome:
-        """Apply one mouse action, run until the animations end, return the settled frame."""
+        """Apply one mouse action as pygame events (the window's code path), run the simulated
+        clock until the animations end, and return the settled frame."""
         self._check_open()
         start = self._clock
-        for x, y in clicks_of(action):
-            self._clock = self._session.click(x, y, self._clock)
+        for event in events_of(action):
+            self._session.handle(event, self._clock)
+            self._clock = self._session.settle_time(self._clock)
         if isinstance(action, Wait):
             self._clock += max(0.0, action.seconds)
         return Outcome(self._frame(), settle_s=self._clock - start, settled=True)

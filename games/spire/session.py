@@ -52,6 +52,14 @@ class Session:
                 return e
         return None
 
+    def handle(self, event: pygame.event.Event, now: float) -> bool:
+        """Feed one pygame event (the window's, or one the in-process game made); True when it
+        was a left-button press, the only input spire reacts to."""
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.click(event.pos[0], event.pos[1], now)
+            return True
+        return False
+
     def click(self, x: float, y: float, now: float) -> float:
         """A left click at window pixel (x, y) at time `now`; returns when its animations end."""
         self.clicks += 1

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from agent.errors import BottomupError
-from agent.types import Click, DoubleClick, Frame, Game, Move, RightClick, Wait
+from agent.types import Click, DoubleClick, Drag, Frame, Game, Move, RightClick, Scroll, Wait
 from games import make
 from games.probe import GroundTruth, read_probe, write_probe
 from games.spire import Rules, SpireGame
@@ -266,3 +266,16 @@ def test_steps_are_fast() -> None:
         game.step(Click(c.x, c.y))
     rate = 60 / (time.perf_counter() - start)
     assert rate > 60, f"only {rate:.0f} steps/s"  # ~350/s measured; loose for a busy machine
+
+
+def test_drag_presses_where_it_starts_and_scroll_does_nothing() -> None:
+    game = SpireGame(seed=0)
+    game.reset()
+    click(game, "button:start")
+    enter(game, game.session.run.reachable()[0])
+    card = clickable(game.probe(), "card:1").rect.center
+    before = game.render()
+    game.step(Scroll(card.x, card.y, clicks=-3))
+    assert np.array_equal(game.render(), before) and game.probe().extra["selected"] is None
+    game.step(Drag(card.x, card.y, 640, 300))
+    assert game.probe().extra["selected"] == 1

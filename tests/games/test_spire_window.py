@@ -114,10 +114,12 @@ def test_window_close_exits_with_zero(start_spire) -> None:
 
 
 @pytest.mark.slow
-def test_settled_window_pixels_equal_in_process_frames(start_spire) -> None:
-    seed = 21
-    window = start_spire(seed=seed)
-    game = SpireGame(seed=seed)
+@pytest.mark.parametrize(("seed", "size"), [(21, (1280, 720)), (22, (960, 540))])
+def test_settled_window_pixels_equal_in_process_frames(
+    start_spire, seed: int, size: tuple[int, int]
+) -> None:
+    window = start_spire(seed=seed, size=f"{size[0]}x{size[1]}")
+    game = SpireGame(seed=seed, size=size)
     game.reset()
     screen = Screen(display=window.display)
     try:

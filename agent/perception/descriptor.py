@@ -80,6 +80,16 @@ def describe_many(
         lab = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB)
         lab_integral = cv2.integral(lab, sdepth=cv2.CV_64F)  # any size, no overflow
     integral = lab_integral  # int32 from candidates (a 640-wide copy cannot overflow it)
+    # Colour and structure are read from the box inset by 10% per side: box edges land on
+    # slightly different pixels at another window scale, and must not pull in the background.
+    ix, iy = (bw + 5) // 10, (bh + 5) // 10
+    bx, by, bx1, by1 = (
+        bx + ix,
+        by + iy,
+        np.maximum(bx1 - ix, bx + ix + 1),
+        np.maximum(by1 - iy, by + iy + 1),
+    )
+    bw, bh = bx1 - bx, by1 - by
     col = _COLOUR.start
     for gy in range(GRID):
         y0 = by + (bh * gy) // GRID

@@ -102,7 +102,8 @@ def _score(
         math.log(max(box.h / height, 1e-6) / max(rh, 1e-6))
     )
     size = math.exp(-size_gap / 0.4)
-    score = 0.55 * appearance + 0.25 * position + 0.2 * size
+    # Looks decide whether it is the thing at all; place and size only rank look-alikes.
+    score = appearance * (0.6 + 0.25 * position + 0.15 * size)
     if target.text and text:
         score += 0.1 if _norm(target.text) == _norm(text) else -0.1
     return max(0.0, min(1.0, score))

@@ -1,0 +1,67 @@
+"""The learning agent on the built-in game, headless: it grows skills, reuses them, beats random."""
+
+from __future__ import annotations
+
+import pytest
+
+import games
+from agent.brains.random import RandomClicker
+from agent.cycle.reflect import label_of
+from agent.learner import Learner, LearnerSettings
+from agent.loop import run_episode
+from skills.graph import SkillGraph
+
+SIZE = (640, 360)
+STEPS = 150
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory):
+    library = tmp_path_factory.mktemp("lib") / "library.sqlite"
+    game = games.make("spire", seed=3, size=SIZE)
+    learner = Learner(SkillGraph.open(library), LearnerSettings(scope="spire", seed=3))
+    steps = list(run_episode(game, learner, max_steps=STEPS))
+    stats = learner.stats()
+    learner.close()
+    game.close()
+    baseline = games.make("spire", seed=3, size=SIZE)
+    random_steps = list(run_episode(baseline, RandomClicker(3), max_steps=STEPS))
+    baseline.close()
+    return steps, stats, random_steps, library
+
+
+@pytest.mark.slow
+def test_the_agent_creates_named_skills_and_reuses_them(played):
+    steps, stats, _, library = played
+    with SkillGraph.open(library) as graph:
+        skills = graph.store.snapshot().skills
+    assert len(skills) >= 4
+    assert all(s.name.startswith("click") for s in skills)
+    assert any(len(s.steps) >= 2 for s in skills), "no sequence became a skill"
+    used = [s.skill for s in steps if s.skill]
+    assert stats["uses"] >= 30 and len(used) >= 60
+    runs = {s.id: s.totals.runs for s in skills}
+    assert max(runs.values()) >= 10, "no skill was run repeatedly"
+    assert stats["states"] >= 3 and all(s.state for s in steps)
+
+
+@pytest.mark.slow
+def test_its_actions_change_the_screen_far_more_often_than_random_clicks(played):
+    steps, _, random_steps, _ = played
+    learner_rate = sum(s.acted for s in steps[50:]) / len(steps[50:])
+    random_rate = sum(s.acted for s in random_steps[50:]) / len(random_steps[50:])
+    assert learner_rate >= 0.75
+    assert learner_rate > random_rate + 0.25
+
+
+@pytest.mark.slow
+def test_a_reflected_failure_is_not_repeated_right_after(played):
+    steps, _, _, _ = played
+    reflected = [i for i, s in enumerate(steps[:-1]) if s.reflection]
+    assert reflected, "no failure was reflected on"
+    for i in reflected:
+        failed, after = steps[i], steps[i + 1]
+        if after.state == failed.state:
+            assert (
+                label_of(after.action, after.before)[0] != label_of(failed.action, failed.before)[0]
+            )

@@ -26,22 +26,16 @@ import games  # noqa: E402
 from agent.loop import run_episode  # noqa: E402
 from agent.recording import Recorder  # noqa: E402
 from agent.replay.learn import learn, policy_learner  # noqa: E402
-from agent.replay.policies import learner_policy, policy_factory  # noqa: E402
+from agent.replay.policies import build_learner, learner_policy, policy_factory  # noqa: E402
 from agent.replay.reader import Replay  # noqa: E402
 from agent.replay.redecide import redecide  # noqa: E402
 
 
-class _Seeded:
-    """The bits of a Replay that learner_policy reads, before the recording exists."""
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-        self.manifest = type("M", (), {"game": "spire", "agent_id": "bench"})()
-
-
 def record(root: Path, steps: int, seed: int, size: tuple[int, int]) -> tuple[Path, float]:
     try:
-        policy = learner_policy(_Seeded(seed), str(root / "own.sqlite"))  # type: ignore[arg-type]
+        policy = build_learner(
+            game="spire", agent_id="bench", seed=seed, library=str(root / "own.sqlite")
+        )
     except ImportError:
         from agent.brains.random import RandomClicker
 

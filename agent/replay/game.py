@@ -52,7 +52,8 @@ class ReplayGame:
             raise ReplayExhausted(f"{self.replay.path}: the recording has no usable steps")
         self._cursor = 0
         self.agreements.clear()
-        self._frame = self.replay.frame(self.steps[0].before_sha)
+        first = self.steps[0]
+        self._frame = self.replay.frame(first.before_sha, first.before_info)
         return self._frame
 
     def step(self, action: Action) -> Outcome:
@@ -64,11 +65,15 @@ class ReplayGame:
             )
         self.agreements.append(compare(recorded.action, action, self._frame, self._boxes_of))
         self._cursor += 1
-        after = self.replay.frame(recorded.after_sha)
+        # A new Frame object even when the pixels did not change, as a live grab would be.
+        after = self.replay.frame(recorded.after_sha, recorded.after_info)
         following = self.current
-        # The next decision is made on the next step's recorded "before" frame (normally the
-        # same pixels as this step's "after"; they differ only if the recorder skipped frames).
-        self._frame = self.replay.frame(following.before_sha) if following else after
+        # The loop decides next on the frame it was given; the recording normally says the next
+        # step started from exactly that grab (else, a skipped frame: use the recorded one).
+        if following is None or following.before_sha == recorded.after_sha:
+            self._frame = after
+        else:
+            self._frame = self.replay.frame(following.before_sha, following.before_info)
         return Outcome(after, settle_s=recorded.settle_s, settled=True)
 
     def next_frame(self) -> Frame | None:

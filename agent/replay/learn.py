@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from agent.errors import BottomupError
 from agent.loop import Policy
 from agent.perception.objects import candidates
-from agent.replay.game import loop_step
-from agent.replay.reader import RecordedStep, Replay
+from agent.replay.game import ReplayGame, loop_step
+from agent.replay.reader import Replay
 from agent.types import Action, Click, DoubleClick, Frame, RightClick, Step
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,20 @@ def attach_target(action: Action, frame: Frame) -> Action:
     return replace(action, target=min(under, key=lambda c: c.box.area).target())
 
 
-def recorded_step(replay: Replay, recorded: RecordedStep, *, targets: bool = True) -> Step:
-    """The Step the recorded run lived through, rebuilt from the recording."""
-    before = replay.frame(recorded.before_sha)
-    action = attach_target(recorded.action, before) if targets else recorded.action
-    after = replay.frame(recorded.after_sha)
-    return loop_step(recorded.index, before, action, after, recorded.settle_s)
+def recorded_steps(replay: Replay, *, targets: bool = True) -> Iterator[Step]:
+    """The Steps the recorded run lived through, rebuilt as the loop built them (frame objects
+    chained the same way: each step starts on the previous step's "after" frame)."""
+    game = ReplayGame(replay, boxes_of=lambda _frame: [])
+    if not game.steps:
+        return
+    frame: Frame | None = game.reset()
+    for recorded in game.steps:
+        if frame is None:
+            return
+        action = attach_target(recorded.action, frame) if targets else recorded.action
+        outcome = game.step(recorded.action)
+        yield loop_step(recorded.index, frame, action, outcome.frame, recorded.settle_s)
+        frame = game.next_frame()
 
 
 @dataclass(frozen=True)
@@ -126,11 +134,11 @@ def learn(
     for replay in recordings:
         learner = learner_factory(replay, library)
         try:
-            for recorded in replay.steps:
-                learner.learn(recorded_step(replay, recorded, targets=attach_targets))
+            for step in recorded_steps(replay, targets=attach_targets):
+                learner.learn(step)
                 count += 1
                 if on_step:
-                    on_step(replay, recorded.index)
+                    on_step(replay, step.index)
             done += 1
         except BottomupError as exc:
             failed.append(f"{replay.path}: {type(exc).__name__}: {exc}")

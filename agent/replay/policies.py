@@ -74,28 +74,39 @@ def shared_text_reader():
     return _shared_reader
 
 
+def build_learner(
+    *, game: str, agent_id: str, seed: int, library: str, vlm: Callable | None = None
+) -> Policy:
+    """The learning agent as `bottomup play` builds it (offline brain, the game's progress
+    signal), over `library`; `vlm(offline_brain)` adds a VLM tier."""
+    from agent.brains.local import offline_brain
+    from agent.learner import Learner, LearnerSettings
+    from skills.graph import SkillGraph
+
+    settings = LearnerSettings(
+        scope=game, agent_id=agent_id, seed=seed, progress=_progress_signal(game)
+    )
+    offline = offline_brain(seed, reader=shared_text_reader())
+    brains = {"offline": offline}
+    if vlm is not None:
+        brains["vlm"] = vlm(offline)
+    return Learner(SkillGraph.open(library), settings, brains)
+
+
 def learner_policy(replay: Replay, library: str, endpoint=None) -> Policy:
     """The learning agent, seeded, scoped and told the progress signal like the recorded run.
 
     A run recorded with a VLM (config brain = "vlm") gets its VLM tier back, answering from the
     cassette stored in the recording; `endpoint` (ModelSettings) re-asks a live model instead.
     """
-    from agent.brains.local import offline_brain
-    from agent.learner import Learner, LearnerSettings
-    from skills.graph import SkillGraph
-
-    seed = replay.seed or 0
-    settings = LearnerSettings(
-        scope=replay.manifest.game,
+    wants_vlm = endpoint is not None or replay.manifest.config.get("brain") == "vlm"
+    return build_learner(
+        game=replay.manifest.game,
         agent_id=replay.manifest.agent_id,
-        seed=seed,
-        progress=_progress_signal(replay.manifest.game),
+        seed=replay.seed or 0,
+        library=library,
+        vlm=(lambda offline: _vlm_brain(replay, offline, endpoint)) if wants_vlm else None,
     )
-    offline = offline_brain(seed, reader=shared_text_reader())
-    brains = {"offline": offline}
-    if endpoint is not None or replay.manifest.config.get("brain") == "vlm":
-        brains["vlm"] = _vlm_brain(replay, offline, endpoint)
-    return Learner(SkillGraph.open(library), settings, brains)
 
 
 def _vlm_brain(replay: Replay, offline, endpoint):

@@ -18,7 +18,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,16 @@ class ModelCallRecord:
 
 
 @dataclass(frozen=True)
+class FrameInfo:
+    """Where and when a stored frame was grabbed (from its "frame" event)."""
+
+    index: int
+    timestamp: float
+    region: Rect
+    scale: float
+
+
+@dataclass(frozen=True)
 class RecordedStep:
     """One recorded step: frames before/after (by content hash), the action, and how it went."""
 
@@ -107,6 +117,8 @@ class RecordedStep:
     model_calls: tuple[ModelCallRecord, ...] = ()
     model_call_count: int = 0
     extra: tuple[tuple[str, str], ...] = field(default=())
+    before_info: FrameInfo | None = None
+    after_info: FrameInfo | None = None
 
     @property
     def tokens(self) -> int:
@@ -115,16 +127,6 @@ class RecordedStep:
     @property
     def cost(self) -> float:
         return sum(c.cost for c in self.model_calls)
-
-
-@dataclass(frozen=True)
-class FrameInfo:
-    """Where and when a stored frame was grabbed (from its "frame" event)."""
-
-    index: int
-    timestamp: float
-    region: Rect
-    scale: float
 
 
 def _text(value: Any) -> str | None:
@@ -216,10 +218,15 @@ class Replay:
         settles: dict[int, float] = {}
         calls: dict[int, list[ModelCallRecord]] = {}
         steps: list[RecordedStep] = []
+        # Every grab in order: a step's "after" is the latest grab, its "before" the one the
+        # previous step ended on (so each step gets its own frame's index and time).
+        grabs: list[tuple[str, FrameInfo]] = []
         for event in self._recording.events():
             kind = event.get("type")
             if kind == "frame" and isinstance(event.get("sha"), str):
-                self._frames.setdefault(event["sha"], self._frame_info(event))
+                info = self._frame_info(event)
+                self._frames.setdefault(event["sha"], info)
+                grabs.append((event["sha"], info))
             elif kind == "action" and isinstance(event.get("step"), int):
                 actions[event["step"]] = event.get("action") or {}
             elif kind == "settle" and isinstance(event.get("step"), int):
@@ -231,13 +238,24 @@ class Replay:
             elif kind == "step":
                 step = self._step(event, actions, settles, calls)
                 if step is not None:
-                    steps.append(step)
+                    steps.append(self._with_grabs(step, grabs, steps))
         if self.end_reason is None:
             self._notes.append(
                 "unfinished: no end event (the run is still being written, or was killed); "
                 f"replaying the {len(steps)} complete steps written so far"
             )
         return tuple(steps)
+
+    @staticmethod
+    def _with_grabs(
+        step: RecordedStep, grabs: list[tuple[str, FrameInfo]], done: list[RecordedStep]
+    ) -> RecordedStep:
+        after = grabs[-1][1] if grabs and grabs[-1][0] == step.after_sha else None
+        if done and done[-1].after_sha == step.before_sha:
+            before = done[-1].after_info
+        else:
+            before = next((i for sha, i in reversed(grabs) if sha == step.before_sha), None)
+        return replace(step, before_info=before, after_info=after)
 
     @staticmethod
     def _frame_info(event: Mapping[str, Any]) -> FrameInfo:
@@ -333,10 +351,14 @@ class Replay:
             self._cache.popitem(last=False)
         return image
 
-    def frame(self, sha: str) -> Frame:
-        """A stored frame as the Frame the recorded run saw (index, time, region, scale)."""
-        image = self.image(sha)
-        info = self._frames.get(sha)
+    def frame(self, sha: str, info: FrameInfo | None = None) -> Frame:
+        """A stored frame as the Frame the recorded run saw (index, time, region, scale).
+
+        Each call returns a new Frame object over a new array object (sharing the cached
+        pixels), as two grabs of the same screen are two objects in a live run.
+        """
+        image = self.image(sha).view()
+        info = info or self._frames.get(sha)
         if info is None:
             return Frame(image, 0, 0.0, Rect(0, 0, image.shape[1], image.shape[0]))
         return Frame(image, info.index, info.timestamp, info.region, info.scale)

@@ -87,14 +87,12 @@ def test_redeciding_a_learning_agent_run_reproduces_it_without_touching_the_libr
     pytest.importorskip("agent.learner")
     from agent.loop import run_episode
     from agent.recording import Recorder
-    from agent.replay.policies import learner_policy, policy_factory
+    from agent.replay.policies import build_learner, policy_factory
     from agent.replay.redecide import redecide
     from tests.replay.toygame import ToyGame
 
     library = tmp_path / "own.sqlite"
-    seeded = type("R", (), {"manifest": type("M", (), {"game": "toy", "agent_id": "a"})()})()
-    seeded.seed = 4
-    agent = learner_policy(seeded, str(library))  # type: ignore[arg-type]
+    agent = build_learner(game="toy", agent_id="a", seed=4, library=str(library))
     with Recorder(tmp_path, game="toy", agent_id="a", seed=4, config={"policy": agent.name}) as rec:
         for step in run_episode(ToyGame(4), agent, max_steps=30):
             rec.on_step(step)

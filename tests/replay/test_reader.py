@@ -131,3 +131,18 @@ def test_replay_never_writes_into_the_recording(toy_recording: Path, tmp_path: P
     with pytest.raises(ReplayError, match="inside the recording"):
         write_html(replay, toy_recording / "report.html")
     assert folder_hash(toy_recording) == before
+
+
+def test_replay_frames_behave_like_live_grabs(toy_recording: Path) -> None:
+    """Live, every grab is a new object and the next decision starts on the previous "after"
+    object; policies that cache perception by identity must see the same thing in replay."""
+    replay = Replay(toy_recording)
+    game = ReplayGame(replay, boxes_of=lambda _f: [])
+    before = game.reset()
+    outcome = game.step(replay.steps[0].action)
+    assert outcome.frame is not before and outcome.frame.image is not before.image
+    assert game.next_frame() is outcome.frame
+    infos = [s.after_info for s in replay.steps]
+    assert all(i is not None for i in infos)
+    assert [i.index for i in infos] == sorted(i.index for i in infos)  # each grab its own index
+    assert outcome.frame.index == infos[0].index

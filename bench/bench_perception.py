@@ -132,6 +132,30 @@ def bench_reground(seeds, settings) -> None:
         print(f"scale {scale:>4}: {hits}/{tries} found = {rate:.3f}")
 
 
+def bench_absent(seeds, settings) -> None:
+    """Targets re-grounded on frames of other screens where their element does not exist."""
+    found = tries = 0
+    for seed in seeds:
+        shots = tour(seed, SIZES[0])
+        cands = [candidates(f, settings) for f, _ in shots]
+        for (_, truth), mine in zip(shots, cands, strict=True):
+            for element in truth.clickables:
+                anchor = _anchor(mine, element.rect)
+                if anchor is None:
+                    continue
+                for (frame, other), theirs in zip(shots, cands, strict=True):
+                    if other.screen == truth.screen:
+                        continue
+                    if any(c.name == element.name for c in other.clickables):
+                        continue
+                    tries += 1
+                    found += (
+                        reground(anchor.target(), frame, settings, proposals=theirs) is not None
+                    )
+    rate = found / tries if tries else 0.0
+    print(f"absent targets wrongly found: {found}/{tries} = {rate:.3f}")
+
+
 def _anchor(cands, rect):
     """The candidate a player would have clicked for this element (best overlap, centre inside)."""
     inside = [c for c in cands if rect.contains(c.box.center.x, c.box.center.y)]
@@ -199,7 +223,10 @@ def main() -> int:
     parts = {
         "candidates": lambda: bench_candidates(args.seeds, settings),
         "states": lambda: bench_states(args.seeds, settings),
-        "reground": lambda: bench_reground(args.seeds, settings),
+        "reground": lambda: (
+            bench_reground(args.seeds, settings),
+            bench_absent(args.seeds, settings),
+        ),
         "timing": lambda: bench_timing(args.seeds, settings, not args.no_ocr),
     }
     for name, run in parts.items():

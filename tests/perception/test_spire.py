@@ -108,3 +108,13 @@ def test_candidates_and_state_are_fast_enough_per_frame():
     times.sort()
     # Target is 20 ms median (bench/bench_perception.py); the test allows for a loaded machine.
     assert times[len(times) // 2] < 0.1
+
+
+def test_reground_refuses_a_button_that_is_not_on_the_screen():
+    shots = tour(BASE)
+    combat_frame, combat = next((f, t) for f, t in shots if t.screen == "combat")
+    end_turn = spire_testing.clickable(combat, "button:end_turn").rect
+    target = _anchor(candidates(combat_frame), end_turn).target()
+    others = [f for f, t in shots if t.screen in ("map", "title", "reward")]
+    assert others
+    assert all(reground(target, frame) is None for frame in others)

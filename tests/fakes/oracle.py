@@ -20,6 +20,7 @@ Every reply says it is simulated ("[simulated]" in its free text).
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,16 +107,18 @@ class SpireOracle:
     ignore_history: int = 0
     answered: dict[str, int] = field(default_factory=dict)
     _before: GroundTruth | None = None
+    _seen: deque[GroundTruth] = field(default_factory=lambda: deque(maxlen=4))
 
     def __call__(self, request: SimRequest) -> dict[str, Any]:
         now = self.game.probe()
         before = self._before or now
         self._before = now
+        self._seen.append(now)
         self.answered[request.prompt_id] = self.answered.get(request.prompt_id, 0) + 1
         if request.prompt_id == "judge":
             return self.judge(before, now)
         if request.prompt_id == "name":
-            return self.name(request.text, before, now)
+            return self.name(request.text, tuple(reversed(self._seen)))
         if request.prompt_id == "reflect":
             return self.reflect(request.text, now)
         return self.propose(request.text, now)
@@ -155,13 +158,13 @@ class SpireOracle:
             "reason": f"{LABEL} {before.screen} -> {now.screen}, floor {now.floor}",
         }
 
-    def name(self, text: str, before: GroundTruth, now: GroundTruth) -> dict[str, Any]:
+    def name(self, text: str, recent: tuple[GroundTruth, ...]) -> dict[str, Any]:
         found = _BOX.search(text)
         hit = None
         if found:
             x, y, w, h = (int(g) for g in found.groups())
             cx, cy = (x + w / 2) / self.scale, (y + h / 2) / self.scale
-            for truth in (before, now):
+            for truth in recent:  # newest first: the screen the action was taken on
                 hit = next((c for c in truth.clickables if c.rect.contains(cx, cy)), None)
                 if hit:
                     break

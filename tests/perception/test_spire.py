@@ -118,3 +118,15 @@ def test_reground_refuses_a_button_that_is_not_on_the_screen():
     others = [f for f, t in shots if t.screen in ("map", "title", "reward")]
     assert others
     assert all(reground(target, frame) is None for frame in others)
+
+
+def test_ocr_reads_button_and_card_text_on_real_frames():
+    pytest.importorskip("rapidocr_onnxruntime")
+    from agent.perception.text import TextReader
+
+    frame, truth = next((f, t) for f, t in tour(BASE) if t.screen == "combat")
+    reader = TextReader()
+    button = reader.read(frame, spire_testing.clickable(truth, "button:end_turn").rect)
+    assert button.lower().replace(" ", "") == "endturn"
+    card = reader.read(frame, spire_testing.clickable(truth, "card:0").rect)
+    assert any(word in card for word in ("Strike", "Defend", "Bash")), card

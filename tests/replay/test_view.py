@@ -86,3 +86,22 @@ def test_report_renders_in_headless_chromium(toy_recording: Path, tmp_path: Path
     assert image.std() > 10 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50
     assert describe_action(replay.steps[3].action) in dom
     assert "<svg" in dom and "tiles change colour when clicked" in dom
+
+
+def test_a_damaged_recording_is_shown_up_to_the_damage(copy_recording, tmp_path: Path) -> None:
+    path = copy_recording()
+    replay = Replay(path)
+    seen: set[str] = set()
+    victim = None
+    for step in replay.steps:  # the first step that brings a frame never seen before
+        if step.index >= 5 and step.after_sha not in seen:
+            victim = step
+            break
+        seen |= {step.before_sha, step.after_sha}
+    assert victim is not None
+    (path / "frames" / f"{victim.after_sha}.png").unlink()
+    damaged = Replay(path)
+    page = render_html(damaged)
+    assert "Damage" in page and "replay stops before step" in page
+    assert page.count('src="data:image/jpeg;base64,') == len(damaged.steps) == victim.index
+    assert write_mp4(damaged, tmp_path / "d.mp4", width=320) == victim.index + 1

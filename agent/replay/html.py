@@ -28,7 +28,8 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:22px 0 8px}
 .figs{display:flex;flex-wrap:wrap;gap:10px} .fig{background:#fff;border:1px solid #ddd;padding:6px 10px}
 .fig b{display:block;font-size:18px}
 table{border-collapse:collapse;background:#fff;width:100%} td,th{border:1px solid #ddd;padding:4px 6px;
-vertical-align:top;text-align:left} th{background:#eee;position:sticky;top:0}
+vertical-align:top;text-align:left;max-width:280px;overflow-wrap:anywhere}
+th{background:#eee;position:sticky;top:0} td.action{min-width:190px}
 td img{width:240px;cursor:zoom-in;display:block} tr.noact td.acted{color:#b33}
 #zoom{display:none;position:fixed;inset:0;background:rgba(0,0,0,.85);align-items:center;
 justify-content:center} #zoom img{max-width:96vw;max-height:96vh}

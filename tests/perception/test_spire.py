@@ -130,3 +130,32 @@ def test_ocr_reads_button_and_card_text_on_real_frames():
     assert button.lower().replace(" ", "") == "endturn"
     card = reader.read(frame, spire_testing.clickable(truth, "card:0").rect)
     assert any(word in card for word in ("Strike", "Defend", "Bash")), card
+
+
+def test_change_sees_a_card_being_selected_and_nothing_on_a_dead_click():
+    from agent.perception.change import diff
+
+    game = spire_testing.SpireGame(seed=SEED, size=BASE)
+    game.reset()
+    spire_testing.click(game, "button:start")
+    before = spire_testing.enter(game, game.session.run.reachable()[0]).frame
+    card = spire_testing.clickable(game.probe(), "card:0").rect
+    after = spire_testing.click(game, "card:0").frame
+    change = diff(before.image, after.image)
+    assert change.acted()
+    assert any(r.intersection(card) for r in change.regions)
+    still = game.step(Click(640, 100)).frame  # empty sky above the fight: nothing happens
+    assert not diff(after.image, still.image).acted()
+
+
+def test_marks_on_a_real_frame_map_back_to_clickables():
+    from agent.perception.marks import candidate_for_mark, draw_marks
+
+    frame, truth = next((f, t) for f, t in tour(BASE) if t.screen == "combat")
+    cands = candidates(frame)
+    marked = draw_marks(frame, cands)
+    assert marked.shape == frame.image.shape and not (marked == frame.image).all()
+    end_turn = spire_testing.clickable(truth, "button:end_turn").rect
+    number = next(i for i, c in enumerate(cands, 1) if c.box.iou(end_turn) > 0.5)
+    chosen = candidate_for_mark(cands, number)
+    assert end_turn.contains(chosen.box.center.x, chosen.box.center.y)

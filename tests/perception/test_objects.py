@@ -99,3 +99,15 @@ def test_settings_are_validated():
         PerceptionSettings(edge_low=200, edge_high=100)
     with pytest.raises(BottomupError):
         PerceptionSettings(max_box_fraction=0.0)
+
+
+def test_describe_matches_the_candidate_descriptor():
+    from agent.perception.descriptor import appearance_similarity, describe, relative_box
+
+    scene = board_screen()
+    for cand in candidates(scene.image)[:10]:
+        again = describe(scene.image, cand.box)
+        assert appearance_similarity(again, cand.descriptor) > 0.9
+        cx, cy, _, _ = relative_box(again)
+        assert abs(cx * 1280 - cand.box.center.x) < 4 and abs(cy * 720 - cand.box.center.y) < 4
+    assert describe(scene.image, Rect(5000, 5000, 10, 10)) == ()

@@ -80,7 +80,7 @@ def test_export_import_export_is_identical_in_content(tmp_path: Path) -> None:
     assert ma == mb
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(snapshots())
 def test_any_library_round_trips_through_a_bundle(snap: Snapshot) -> None:
     entries = bundle_entries(snap)

@@ -10,7 +10,7 @@ from skills.snapshot import Snapshot
 from tests.skills.conftest import make_skill
 from tests.skills.libraries import snapshots
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def content(snap: Snapshot) -> tuple:

@@ -108,7 +108,7 @@ def _svg(snap: Snapshot, g: nx.Graph, width: int = 900, height: int = 820) -> st
 
     def xy(node: str) -> tuple[float, float]:
         x, y = pos[node]
-        return 40 + (x + 1) / 2 * (width - 80), 40 + (y + 1) / 2 * (height - 80)
+        return 30 + (x + 1) / 2 * (width - 160), 30 + (y + 1) / 2 * (height - 60)  # room for labels
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'

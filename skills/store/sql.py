@@ -11,17 +11,14 @@ Subclasses supply the connection, the transaction primitives and a few dialect w
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 
 from skills.errors import LibraryNotFound, SchemaError
 from skills.model import (
     STATUS_ORDER,
-    TRUSTED,
     Beta,
     Edge,
     Insight,
@@ -31,105 +28,29 @@ from skills.model import (
     Strategy,
     StrategyStats,
 )
-from skills.snapshot import Snapshot
+from skills.store.rows import (
+    body_json,
+    edges_of,
+    search_text,
+    skill_of,
+    skill_stats_of,
+    strategy_of,
+)
+from skills.store.schema import (
+    SKILL_STAT_COLUMNS,
+    STRATEGY_STAT_COLUMNS,
+    Changes,
+    Cursor,
+    schema_sql,
+)
+from skills.store.whole import WholeLibrary
+
+__all__ = ["Changes", "Cursor", "SqlStore", "schema_sql"]
 
 log = logging.getLogger(__name__)
 
-SKILL_STAT_COLUMNS = (
-    "acted_s",
-    "acted_f",
-    "consistent_s",
-    "consistent_f",
-    "progressive_s",
-    "progressive_f",
-    "cost_total",
-    "runs",
-)
-STRATEGY_STAT_COLUMNS = ("success_s", "success_f", "cost_total", "runs")
 
-
-def schema_sql(blob: str, real: str) -> list[str]:
-    """The DDL, with the dialect's names for binary and floating-point columns."""
-    return [
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS states (id TEXT PRIMARY KEY, body TEXT NOT NULL,"
-        " seq BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS state_visits (state_id TEXT NOT NULL, origin TEXT NOT NULL,"
-        " visits BIGINT NOT NULL CHECK (visits >= 0), PRIMARY KEY (state_id, origin))",
-        "CREATE TABLE IF NOT EXISTS skills (id TEXT PRIMARY KEY, body TEXT NOT NULL,"
-        " status TEXT NOT NULL, search TEXT NOT NULL, seq BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS skill_stats (skill_id TEXT NOT NULL, origin TEXT NOT NULL,"
-        + "".join(
-            f" {c} BIGINT NOT NULL DEFAULT 0 CHECK ({c} >= 0)," for c in SKILL_STAT_COLUMNS[:6]
-        )
-        + f" cost_total {real} NOT NULL DEFAULT 0, runs BIGINT NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (skill_id, origin))",
-        "CREATE TABLE IF NOT EXISTS insights (id TEXT PRIMARY KEY, body TEXT NOT NULL,"
-        f" strength {real} NOT NULL, seq BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS strategies (id TEXT PRIMARY KEY, cluster TEXT NOT NULL,"
-        " body TEXT NOT NULL, seq BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS strategy_stats (strategy_id TEXT NOT NULL,"
-        " origin TEXT NOT NULL, success_s BIGINT NOT NULL DEFAULT 0,"
-        f" success_f BIGINT NOT NULL DEFAULT 0, cost_total {real} NOT NULL DEFAULT 0,"
-        " runs BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (strategy_id, origin))",
-        "CREATE TABLE IF NOT EXISTS edges (kind TEXT NOT NULL, src TEXT NOT NULL,"
-        " dst TEXT NOT NULL, key TEXT NOT NULL, origin TEXT NOT NULL,"
-        " count BIGINT NOT NULL CHECK (count >= 0), seq BIGINT NOT NULL,"
-        " PRIMARY KEY (kind, src, dst, key, origin))",
-        f"CREATE TABLE IF NOT EXISTS evidence (sha TEXT PRIMARY KEY, png {blob} NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS edges_to ON edges (dst, kind, src)",
-        "CREATE INDEX IF NOT EXISTS edges_by_src ON edges (src)",
-        "CREATE INDEX IF NOT EXISTS edges_by_seq ON edges (seq)",
-        "CREATE INDEX IF NOT EXISTS skills_by_seq ON skills (seq)",
-        "CREATE INDEX IF NOT EXISTS states_by_seq ON states (seq)",
-        "CREATE INDEX IF NOT EXISTS insights_by_seq ON insights (seq)",
-        "CREATE INDEX IF NOT EXISTS strategies_by_cluster ON strategies (cluster)",
-    ]
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What changed since a watermark: node ids, edge identities, deleted ids, the new watermark."""
-
-    watermark: int
-    nodes: tuple[str, ...]
-    edges: tuple[tuple[str, str, str, str], ...]
-    deleted: tuple[str, ...]
-
-
-class Cursor:
-    """A thin executor over a DB-API cursor that speaks `?` placeholders in both dialects."""
-
-    def __init__(self, cursor, paramstyle: str) -> None:
-        self._cursor = cursor
-        self._pg = paramstyle == "pg"
-
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self._pg else sql
-
-    def run(self, sql: str, params: tuple | list = ()) -> Cursor:
-        self._cursor.execute(self._sql(sql), params)
-        return self
-
-    def many(self, sql: str, rows: Iterable[tuple]) -> None:
-        rows = list(rows)
-        if rows:
-            self._cursor.executemany(self._sql(sql), rows)
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    def all(self) -> list[tuple]:
-        return list(self._cursor.fetchall())
-
-    def one(self) -> tuple | None:
-        return self._cursor.fetchone()
-
-
-class SqlStore:
+class SqlStore(WholeLibrary):
     """The library over SQL. Subclasses: SqliteStore (one file), PostgresStore (many machines)."""
 
     paramstyle = "qmark"
@@ -177,7 +98,7 @@ class SqlStore:
             seq = self._tick(cur)
             cur.run(
                 "INSERT INTO states (id, body, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                (state.id, _body(state, visits={}), seq),
+                (state.id, body_json(state, visits={}), seq),
             )
             if visit:
                 cur.run(
@@ -214,7 +135,7 @@ class SqlStore:
             " ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status,"
             " search = excluded.search, seq = excluded.seq",
             [
-                (s.id, _body(s, stats={}, status="candidate"), s.status, _search_text(s), seq)
+                (s.id, body_json(s, stats={}, status="candidate"), s.status, search_text(s), seq)
                 for s in skills
             ],
         )
@@ -235,7 +156,7 @@ class SqlStore:
                 f"SELECT id, body, status FROM skills WHERE id IN ({marks})", skill_ids
             ).all()
             stats = self._skill_stats(cur, skill_ids)
-        by_id = {r[0]: _skill(r[1], r[2], stats.get(r[0], {})) for r in rows}
+        by_id = {r[0]: skill_of(r[1], r[2], stats.get(r[0], {})) for r in rows}
         return [by_id[i] for i in skill_ids if i in by_id]
 
     def _skill_stats(self, cur: Cursor, skill_ids: list[str]) -> dict[str, dict[str, SkillStats]]:
@@ -247,7 +168,7 @@ class SqlStore:
         ).all()
         out: dict[str, dict[str, SkillStats]] = {}
         for row in rows:
-            out.setdefault(row[0], {})[row[1]] = _skill_stats(row[2:])
+            out.setdefault(row[0], {})[row[1]] = skill_stats_of(row[2:])
         return out
 
     def available(self, state_id: str) -> list[Skill]:
@@ -260,7 +181,7 @@ class SqlStore:
                 (state_id,),
             ).all()
             stats = self._skill_stats(cur, [r[0] for r in rows]) if rows else {}
-        return [_skill(r[1], r[2], stats.get(r[0], {})) for r in rows]
+        return [skill_of(r[1], r[2], stats.get(r[0], {})) for r in rows]
 
     def set_status(self, skill_id: str, status: str) -> None:
         if status not in STATUS_ORDER:
@@ -357,7 +278,7 @@ class SqlStore:
                 " WHERE dst = ? AND src <> ?",
                 (node_id, node_id, node_id),
             ).all()
-        return [e for e in _edges(rows) if kind is None or e.kind == kind]
+        return [e for e in edges_of(rows) if kind is None or e.kind == kind]
 
     # --- insights and strategies ------------------------------------------------------------
     def put_insight(self, state_id: str, insight: Insight, limit: int) -> list[str]:
@@ -367,7 +288,7 @@ class SqlStore:
             cur.run(
                 "INSERT INTO insights (id, body, strength, seq) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET strength = excluded.strength, seq = excluded.seq",
-                (insight.id, _body(insight), insight.strength, seq),
+                (insight.id, body_json(insight), insight.strength, seq),
             )
             self._put_edge_rows(cur, [Edge(kind="about", src=insight.id, dst=state_id)], seq)
             rows = cur.run(
@@ -408,7 +329,7 @@ class SqlStore:
             stats = self._strategy_stats(cur, strategy_id)
         if row is None:
             raise LibraryNotFound(f"no strategy {strategy_id} in {self.location}")
-        return _strategy(row[0], stats.get(strategy_id, {}))
+        return strategy_of(row[0], stats.get(strategy_id, {}))
 
     def put_strategy(self, strategy: Strategy) -> None:
         with self._write_tx() as cur:
@@ -416,7 +337,7 @@ class SqlStore:
             cur.run(
                 "INSERT INTO strategies (id, cluster, body, seq) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (id) DO NOTHING",
-                (strategy.id, strategy.cluster, _body(strategy, stats={}), seq),
+                (strategy.id, strategy.cluster, body_json(strategy, stats={}), seq),
             )
 
     def strategies(self, cluster: str) -> list[Strategy]:
@@ -425,7 +346,7 @@ class SqlStore:
                 "SELECT id, body FROM strategies WHERE cluster = ? ORDER BY id", (cluster,)
             ).all()
             stats = self._strategy_stats(cur)
-        return [_strategy(r[1], stats.get(r[0], {})) for r in rows]
+        return [strategy_of(r[1], stats.get(r[0], {})) for r in rows]
 
     def _strategy_stats(
         self, cur: Cursor, only: str | None = None
@@ -474,247 +395,9 @@ class SqlStore:
         return bytes(row[0])
 
     # --- deletion, changes, whole-library operations ----------------------------------------
-    def delete_nodes(self, node_ids: Iterable[str]) -> None:
-        with self._write_tx() as cur:
-            self._delete_node_rows(cur, list(node_ids), self._tick(cur))
-
-    def _delete_node_rows(self, cur: Cursor, ids: list[str], seq: int) -> None:
-        for table, col in (
-            ("edges", "src"),
-            ("edges", "dst"),
-            ("states", "id"),
-            ("state_visits", "state_id"),
-            ("skills", "id"),
-            ("skill_stats", "skill_id"),
-            ("insights", "id"),
-            ("strategies", "id"),
-            ("strategy_stats", "strategy_id"),
-        ):
-            cur.many(f"DELETE FROM {table} WHERE {col} = ?", [(i,) for i in ids])
-        cur.many(
-            "INSERT INTO tombstones (id, seq) VALUES (?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
-            [(i, seq) for i in ids],
-        )
-
-    def clock(self) -> int:
-        with self._read_tx() as cur:
-            return int(cur.run("SELECT seq FROM clock WHERE id = 1").one()[0])
-
-    def changes(self, since: int) -> Changes:
-        """Nodes and edges written after watermark `since` (read the clock first: never misses)."""
-        with self._read_tx() as cur:
-            now = int(cur.run("SELECT seq FROM clock WHERE id = 1").one()[0])
-            nodes: list[str] = []
-            for table in ("states", "skills", "insights", "strategies"):
-                nodes += [
-                    r[0] for r in cur.run(f"SELECT id FROM {table} WHERE seq > ?", (since,)).all()
-                ]
-            edges = cur.run(
-                "SELECT DISTINCT kind, src, dst, key FROM edges WHERE seq > ?", (since,)
-            ).all()
-            deleted = cur.run("SELECT id FROM tombstones WHERE seq > ?", (since,)).all()
-        return Changes(
-            now, tuple(nodes), tuple(tuple(e) for e in edges), tuple(r[0] for r in deleted)
-        )
-
-    def snapshot(self) -> Snapshot:
-        """The whole library as records, read in one consistent transaction."""
-        with self._read_tx() as cur:
-            visits: dict[str, dict[str, int]] = {}
-            for sid, origin, n in cur.run(
-                "SELECT state_id, origin, visits FROM state_visits"
-            ).all():
-                visits.setdefault(sid, {})[origin] = n
-            states = [
-                State.model_validate_json(b).model_copy(update={"visits": visits.get(i, {})})
-                for i, b in cur.run("SELECT id, body FROM states").all()
-            ]
-            stats: dict[str, dict[str, SkillStats]] = {}
-            for row in cur.run(
-                f"SELECT skill_id, origin, {', '.join(SKILL_STAT_COLUMNS)} FROM skill_stats"
-            ).all():
-                stats.setdefault(row[0], {})[row[1]] = _skill_stats(row[2:])
-            skills = [
-                _skill(b, status, stats.get(i, {}))
-                for i, b, status in cur.run("SELECT id, body, status FROM skills").all()
-            ]
-            insights = [
-                Insight.model_validate_json(r[0])
-                for r in cur.run("SELECT body FROM insights").all()
-            ]
-            sstats = self._strategy_stats(cur)
-            strategies = [
-                _strategy(b, sstats.get(i, {}))
-                for i, b in cur.run("SELECT id, body FROM strategies").all()
-            ]
-            edges = _edges(cur.run("SELECT kind, src, dst, key, origin, count FROM edges").all())
-            evidence = {s: bytes(p) for s, p in cur.run("SELECT sha, png FROM evidence").all()}
-        return Snapshot.of(self.library_id, states, skills, insights, strategies, edges, evidence)
-
-    def absorb(self, snap: Snapshot, remove: Iterable[str] = ()) -> None:
-        """Write a (merged) snapshot in one transaction: union nodes, per-origin max counters.
-
-        `remove` lists node ids to delete in the same transaction (skills that became siblings).
-        """
-        g = self.greatest
-        with self._write_tx() as cur:
-            seq = self._tick(cur)
-            self._delete_node_rows(cur, list(remove), seq)
-            self._put_edge_rows(cur, list(snap.edges), seq)
-            cur.many(
-                "INSERT INTO states (id, body, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                [(s.id, _body(s, visits={}), seq) for s in snap.states],
-            )
-            cur.many(
-                "INSERT INTO state_visits (state_id, origin, visits) VALUES (?, ?, ?)"
-                " ON CONFLICT (state_id, origin) DO UPDATE"
-                f" SET visits = {g}(state_visits.visits, excluded.visits)",
-                [(s.id, o, n) for s in snap.states for o, n in s.visits.items()],
-            )
-            self._put_skill_rows(cur, list(snap.skills), seq)
-            sets = ", ".join(
-                f"{c} = {g}(skill_stats.{c}, excluded.{c})" for c in SKILL_STAT_COLUMNS
-            )
-            cur.many(
-                f"INSERT INTO skill_stats (skill_id, origin, {', '.join(SKILL_STAT_COLUMNS)})"
-                f" VALUES (?, ?{', ?' * 8}) ON CONFLICT (skill_id, origin) DO UPDATE SET {sets}",
-                [(s.id, o, *_stat_row(st)) for s in snap.skills for o, st in s.stats.items()],
-            )
-            cur.many(
-                "INSERT INTO insights (id, body, strength, seq) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                [(i.id, _body(i), i.strength, seq) for i in snap.insights],
-            )
-            cur.many(
-                "INSERT INTO strategies (id, cluster, body, seq) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                [(s.id, s.cluster, _body(s, stats={}), seq) for s in snap.strategies],
-            )
-            sets = ", ".join(
-                f"{c} = {g}(strategy_stats.{c}, excluded.{c})" for c in STRATEGY_STAT_COLUMNS
-            )
-            cur.many(
-                "INSERT INTO strategy_stats (strategy_id, origin,"
-                f" {', '.join(STRATEGY_STAT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
-                f" ON CONFLICT (strategy_id, origin) DO UPDATE SET {sets}",
-                [
-                    (s.id, o, st.success.successes, st.success.failures, st.cost_total, st.runs)
-                    for s in snap.strategies
-                    for o, st in s.stats.items()
-                ],
-            )
-            cur.many(
-                "INSERT INTO evidence (sha, png) VALUES (?, ?) ON CONFLICT (sha) DO NOTHING",
-                list(snap.evidence.items()),
-            )
-
-    def counts(self) -> dict[str, int]:
-        with self._read_tx() as cur:
-            return {
-                t: int(cur.run(f"SELECT COUNT(*) FROM {t}").one()[0])
-                for t in ("states", "skills", "insights", "strategies", "edges", "evidence")
-            }
-
-    def check(self) -> list[str]:
-        """Graph consistency problems (empty when healthy): dangling edges, negative counters."""
-        problems: list[str] = []
-        with self._read_tx() as cur:
-            nodes = (
-                "SELECT id FROM states UNION SELECT id FROM skills UNION SELECT id FROM"
-                " insights UNION SELECT id FROM strategies"
-            )
-            for end in ("src", "dst"):
-                for kind, a, b in cur.run(
-                    f"SELECT kind, src, dst FROM edges WHERE {end} NOT IN ({nodes})"
-                ).all():
-                    problems.append(f"{kind} edge {a} -> {b}: {end} is not a node")
-            for table, cols in (
-                ("skill_stats", SKILL_STAT_COLUMNS),
-                ("strategy_stats", STRATEGY_STAT_COLUMNS),
-                ("state_visits", ("visits",)),
-                ("edges", ("count",)),
-            ):
-                neg = " OR ".join(f"{c} < 0" for c in cols)
-                n = cur.run(f"SELECT COUNT(*) FROM {table} WHERE {neg}").one()[0]
-                if n:
-                    problems.append(f"{table}: {n} rows with negative counters")
-            for table, col, parent in (
-                ("skill_stats", "skill_id", "skills"),
-                ("state_visits", "state_id", "states"),
-            ):
-                n = cur.run(
-                    f"SELECT COUNT(*) FROM {table} WHERE {col} NOT IN (SELECT id FROM {parent})"
-                ).one()[0]
-                if n:
-                    problems.append(f"{table}: {n} rows for missing nodes")
-        return problems
 
     def __enter__(self) -> SqlStore:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _body(record, **blank) -> str:
-    """The JSON stored for a node: the record minus the parts kept in counter rows."""
-    return record.model_copy(update=blank).model_dump_json()
-
-
-def _search_text(skill: Skill) -> str:
-    texts = [skill.name, skill.description] + [s.text or "" for s in skill.steps]
-    return " ".join(texts).lower()
-
-
-def _skill_stats(row: tuple) -> SkillStats:
-    a_s, a_f, c_s, c_f, p_s, p_f, cost, runs = row
-    beta = Beta.model_construct  # trusted: the columns are CHECKed non-negative integers
-    return SkillStats.model_construct(
-        acted=beta(successes=a_s, failures=a_f),
-        consistent=beta(successes=c_s, failures=c_f),
-        progressive=beta(successes=p_s, failures=p_f),
-        cost_total=float(cost),
-        runs=runs,
-    )
-
-
-def _stat_row(st: SkillStats) -> tuple:
-    return (
-        st.acted.successes,
-        st.acted.failures,
-        st.consistent.successes,
-        st.consistent.failures,
-        st.progressive.successes,
-        st.progressive.failures,
-        st.cost_total,
-        st.runs,
-    )
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _skill_body(body: str) -> Skill:
-    """Parse a stored skill once; records are frozen, so a parsed body can be shared."""
-    return Skill.model_validate_json(body, context=TRUSTED)
-
-
-def _skill(body: str, status: str, stats: dict[str, SkillStats]) -> Skill:
-    return _skill_body(body).model_copy(update={"status": status, "stats": stats})
-
-
-def _strategy(body: str, stats: dict[str, StrategyStats]) -> Strategy:
-    return Strategy.model_validate_json(body).model_copy(update={"stats": stats})
-
-
-def _edges(rows: Iterator[tuple] | list[tuple]) -> list[Edge]:
-    """Fold per-origin edge rows into Edge records (structural edges have origin '')."""
-    grouped: dict[tuple[str, str, str, str], dict[str, int]] = {}
-    for kind, src, dst, key, origin, count in rows:
-        counts = grouped.setdefault((kind, src, dst, key), {})
-        if origin:
-            counts[origin] = int(count)
-    make = Edge.model_construct  # trusted: rows were validated on the way in
-    return [
-        make(kind=k, src=s, dst=d, key=key, counts=c)
-        for (k, s, d, key), c in sorted(grouped.items())
-    ]

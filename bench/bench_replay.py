@@ -36,6 +36,21 @@ from agent.replay.reader import Replay  # noqa: E402
 from agent.replay.redecide import redecide  # noqa: E402
 
 
+class _Echo:
+    """Decides what the recording did: the cost of replay itself, without any brain."""
+
+    name = "echo"
+
+    def __init__(self, replay: Replay) -> None:
+        self._actions = iter([s.action for s in replay.steps])
+
+    def decide(self, frame):
+        return next(self._actions)
+
+    def observe(self, step) -> None:
+        """Learns nothing."""
+
+
 def record(root: Path, steps: int, seed: int, size: tuple[int, int]) -> tuple[Path, float]:
     try:
         policy = build_learner(
@@ -124,6 +139,9 @@ def main() -> None:
         report = redecide(replay, policy_factory())
         print(f"re-decide ({replay.policy_name}, {label}): {report.steps_per_second:.1f} steps/s, "
               f"agreement {report.rate:.1%} ({report.agreed}/{report.steps})")  # fmt: skip
+    report = redecide(replay, lambda r: _Echo(r))
+    print(f"re-decide machinery alone (a policy echoing the record): "
+          f"{report.steps_per_second:.1f} steps/s")  # fmt: skip
     report = redecide(replay, policy_factory("random-baseline"))
     print(f"re-decide (random baseline, perception only): {report.steps_per_second:.1f} steps/s")
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.errors import BottomupError
-from agent.perception.change import diff
+from agent.perception.change import Change, changed_fraction
 from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes, compare
 from agent.replay.reader import RecordedStep, Replay
 from agent.types import Action, Frame, Outcome, Step
@@ -87,7 +87,10 @@ class ReplayGame:
 def loop_step(index: int, before: Frame, action: Action, after: Frame, settle_s: float) -> Step:
     """The Step exactly as agent.loop.run_episode builds it (change measured on the pixels), so
     a policy observes during replay what it observed live (the recording rounds `changed`)."""
-    change = diff(before.image, after.image)
+    # The loop keeps only the fraction and acted() of perception.change.diff; its changed
+    # regions (connected components, the slow part) are not needed here.
+    same = before.image.base is not None and before.image.base is after.image.base
+    change = Change(0.0 if same else changed_fraction(before.image, after.image))
     return Step(
         index=index,
         before=before,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -138,16 +139,20 @@ class Display:
         self.home = tempfile.mkdtemp(prefix="bottomup-games-")
         self.env["HOME"] = self.home  # fresh settings: games start at their defaults
         self.env["XDG_CONFIG_HOME"] = self.home
+        self.env["XDG_RUNTIME_DIR"] = self.home
         self.procs = [
             subprocess.Popen(["openbox"], env=self.env, stderr=subprocess.DEVNULL),
         ]
 
     def launch(self, argv: list[str]) -> subprocess.Popen:
+        # Its own session: the private D-Bus daemon and the services it activates (portals)
+        # share the game's process group, so close() can end all of them together.
         proc = subprocess.Popen(
             ["dbus-run-session", "--", *argv] if shutil.which("dbus-run-session") else argv,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.procs.append(proc)
         return proc
@@ -177,15 +182,29 @@ class Display:
 
     def close(self) -> None:
         for proc in reversed(self.procs):
-            proc.terminate()
+            _signal_group(proc, signal.SIGTERM)
         for proc in reversed(self.procs):
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        time.sleep(0.5)
+        for proc in self.procs:  # stragglers in the group (activated D-Bus services)
+            _signal_group(proc, signal.SIGKILL)
         self.xvfb.terminate()
         self.xvfb.wait(timeout=5)
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Signal the process group a launched game leads (only games get their own group)."""
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, sig)
+        elif sig == signal.SIGTERM:
+            proc.terminate()
+    except ProcessLookupError:
+        pass
 
 
 def settle_grab(display: Display, wid: str, quiet: float = 0.6, timeout: float = 8.0) -> np.ndarray:

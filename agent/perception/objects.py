@@ -1,12 +1,16 @@
 """Candidates: proposals of clickable things found by classical vision, game-agnostic and CPU-fast.
 
-Three proposal sources run on a downscaled work copy of the frame:
+Four proposal sources run on a downscaled work copy of the frame (at most 640 px wide):
   * contours of colour edges (framed things: buttons, cards, cells, icons),
   * flat colour regions enclosed by edges (filled buttons, tiles, board cells),
-  * text lines (glyph clusters joined horizontally: labels, menu entries).
-Boxes are filtered by size and shape, scored by how well they stand out from their surroundings
-(edge support on the box border, colour contrast against a ring around it), near-duplicates are
-merged (the better one is kept), and each survivor gets a scale-robust appearance descriptor.
+  * text lines (glyphs and words joined into lines: labels, menu entries),
+  * foreground blobs on the dominant background colour (sprites, tokens, whole cards).
+Boxes are filtered by size and shape and scored by how well they stand out (edge support on the
+box border, colour contrast against a ring around it, a calm margin). Near-duplicates are merged
+(non-maximum suppression), a box nested in one at most twice its size is the same thing, parts
+of a small solid object (a card's art and text, a button's label) are absorbed by it, and a
+container of lined-up items (a board, a hand, a toolbar) gives way to its items. Each survivor
+gets a scale-robust appearance descriptor (agent.perception.descriptor).
 """
 
 from __future__ import annotations

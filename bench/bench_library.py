@@ -74,7 +74,9 @@ def timed(label: str, func):
     return value, dt
 
 
-def run(n_skills: int, n_states: int, location: str | None, workdir: Path) -> None:
+def run(
+    n_skills: int, n_states: int, location: str | None, workdir: Path, sharing: bool = True
+) -> None:
     lib = location or str(workdir / "bench.sqlite")
     snap, _ = timed(
         f"generate {n_skills} skills / {n_states} states",
@@ -116,6 +118,9 @@ def run(n_skills: int, n_states: int, location: str | None, workdir: Path) -> No
     rate = n / (time.perf_counter() - t0)
     console.print(f"{'record_outcome (one process)':<44} {rate:9.0f} /s")
     _, dt = timed("first graph build (networkx cache)", graph.refresh)
+    if not sharing:
+        graph.close()
+        return
     bundle = workdir / "bench.zip"
     timed("export bundle", lambda: export_library(graph.store, bundle))
     console.print(f"{'bundle size':<44} {bundle.stat().st_size / 1e6:9.1f} MB")
@@ -147,9 +152,12 @@ def main() -> None:
     parser.add_argument("--skills", type=int, default=100_000)
     parser.add_argument("--states", type=int, default=5_000)
     parser.add_argument("--library", help="DSN or path for the main library (default: a temp file)")
+    parser.add_argument(
+        "--no-sharing", action="store_true", help="skip export/import/merge (the slow part)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-library-") as tmp:
-        run(args.skills, args.states, args.library, Path(tmp))
+        run(args.skills, args.states, args.library, Path(tmp), sharing=not args.no_sharing)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,8 @@ class VlmTier:
     cache: bool = True
     failures: list[Failure] = field(default_factory=list)
     answered: Counter[str] = field(default_factory=Counter)
+    memo_action: Action | None = None
+    """The last proposal taken from the memo (None when the last proposal was not)."""
 
     def ask(
         self,
@@ -196,10 +198,10 @@ class VlmProposer:
             if index is not None:
                 cand = view.marked[index]
                 c = cand.box.center
-                return Proposal(
-                    action=Click(c.x, c.y, target=cand.target()),
-                    reason="the model's usual choice here (memo, no call)",
-                )
+                action = Click(c.x, c.y, target=cand.target())
+                self.tier.memo_action = action
+                return Proposal(action=action, reason="the model's usual choice here (memo)")
+        self.tier.memo_action = None
         variables = {
             "marks": view.marks_text(),
             "history": _history(s.history),
@@ -342,6 +344,8 @@ class VlmReflector:
         self.tier = tier
 
     def reflect(self, trial: Trial, recipe: Recipe) -> Reflection:
+        if self.tier.cache and trial.action == self.tier.memo_action and trial.history:
+            return _memo_reflection(trial)
         view = MarkedView.of(trial.frame, trial.candidates)
         bounds = view.bounds(self.tier.coordinates)
         history = _history(trial.history)
@@ -399,6 +403,15 @@ class VlmReflector:
             for text in r.guidelines[:3]
         )
         return Reflection(r.statement, r.reasoning, corrected, guidelines, calls)
+
+
+def _memo_reflection(trial: Trial) -> Reflection:
+    """A failed memo choice needs no model: the memo crossed it out and tries its next choice."""
+    return Reflection(
+        statement=f"the usual choice here, {trial.target_label}, did nothing on this screen",
+        reasoning=f"{trial.history[-1]}: the choice the model made before in this situation does"
+        " not apply to this screen, so the next usual choice is tried, then the model is asked",
+    )
 
 
 def _is_avoid(text: str) -> bool:

@@ -10,7 +10,7 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
 A context the model was asked about `trust_after` times is answered from the memo: the most
 chosen target that is on screen and has not just failed on this very screen (a click that left
 the screen unchanged is crossed out, so the next choice is tried). The model is still asked now
-and then, with a probability that falls as the context gathers answers (1 / asks, never below
+and then, with a probability that falls as the context gathers answers (1 / asks², never below
 `floor`), so a changed situation is noticed; everything is seeded, so runs repeat.
 """
 
@@ -44,18 +44,22 @@ class _Last:
 class DecisionMemo:
     """Per-context counts of the model's choices; see the module docstring."""
 
-    def __init__(self, trust_after: int = 3, floor: float = 0.03, seed: int = 0) -> None:
+    def __init__(self, trust_after: int = 2, floor: float = 0.01, seed: int = 0) -> None:
         self.trust_after = trust_after
         self.floor = floor
         self._rng = random.Random(seed)
         self._entries: dict[str, _Entry] = {}
         self._failed: tuple[str, set[str]] = ("", set())
         self._last: _Last | None = None
+        self._screen = ""
         self.hits = 0
+        """Decisions answered from the memo."""
+        self.why: Counter[str] = Counter()
+        """Why the model was asked: "new" context, "random" re-ask, choices "absent"."""
 
     def context(self, state_id: str, frame: Frame) -> str:
         """The context of this decision (and note whether the last action changed the screen)."""
-        screen = screen_key(frame)
+        screen = self._screen = screen_key(frame)
         last = self._last
         if last is None or last.state_id != state_id:
             return state_id
@@ -70,16 +74,19 @@ class DecisionMemo:
         """The index (into `keys`, the candidates' target keys) to click, or None: ask the model."""
         entry = self._entries.get(context)
         if entry is None or entry.asks < self.trust_after:
+            self.why["new"] += 1
             return None
-        if self._rng.random() < max(self.floor, 1.0 / entry.asks):
+        if self._rng.random() < max(self.floor, 1.0 / entry.asks**2):
+            self.why["random"] += 1
             return None
-        crossed = self._failed[1]
+        crossed = self._failed[1] if self._failed[0] == self._screen else set()
         for key, _count in entry.choices.most_common():
             if key in crossed:
                 continue
             if key in keys:
                 self.hits += 1
                 return keys.index(key)
+        self.why["absent"] += 1
         return None
 
     def learn(self, context: str, key: str) -> None:

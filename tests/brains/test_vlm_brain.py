@@ -245,3 +245,27 @@ def test_run_settings_become_model_settings_and_limits() -> None:
         model_settings_from(SimpleNamespace(**{**run.__dict__, "base_url": None}))
     with pytest.raises(ConfigError, match="model name"):
         model_settings_from(SimpleNamespace(**{**run.__dict__, "model": ""}))
+
+
+def test_the_memo_answers_known_situations_without_a_call(spire) -> None:
+    with SimulatedVLM(answer=SpireOracle(spire)) as sim:
+        brain = build_vlm_brain(settings(sim), Budget(), offline_brain(0), cache=True)
+        played = play(brain, spire, 60)
+        asked = len(sim.requests)
+    memo = brain.proposer.memo
+    assert memo.hits > 0 and asked + memo.hits == 60
+    assert asked <= 45, f"the memo saved only {60 - asked} of 60 calls"
+    assert sum(p.model_calls for p, _ in played) == asked
+    assert spire.probe().floor >= 1 or spire.probe().screen == "combat"
+
+
+def test_a_failed_memo_choice_is_reflected_on_without_a_call(spire) -> None:
+    with SimulatedVLM(answer=SpireOracle(spire)) as sim:
+        brain = build_vlm_brain(settings(sim), Budget(), offline_brain(0), cache=True)
+        trial = _trial(spire)
+        tier_of(brain).memo_action = trial.action
+        recipe = Recipe(name="r", reflect=True, reflect_with="vlm")
+        reflection = reflect_checked(brain.reflector, trial, recipe)
+        assert len(sim.requests) == 0
+    assert reflection.model_calls == 0 and "[step 4]" in reflection.reasoning
+    assert reflection.corrected is None and reflection.guidelines == ()

@@ -19,6 +19,8 @@ Every reply says it is simulated ("[simulated]" in its free text).
 
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -100,11 +102,14 @@ class SpireOracle:
 
     scale: image pixels per game pixel of the screenshots the brain sends (1.0 in-process).
     ignore_history: how many reflect answers (from the first) ignore the history they were given.
+    mistake_rate: share of screens on which propose picks a wrong mark -- the same one every time
+    that screen and mark list come back, as a model that misreads a screen keeps misreading it.
     """
 
     game: Any
     scale: float = 1.0
     ignore_history: int = 0
+    mistake_rate: float = 0.0
     answered: dict[str, int] = field(default_factory=dict)
     _before: GroundTruth | None = None
     _seen: deque[GroundTruth] = field(default_factory=lambda: deque(maxlen=4))
@@ -141,6 +146,13 @@ class SpireOracle:
         return {"action": "click", "x": int(cx), "y": int(cy), "reason": reason}
 
     def propose(self, text: str, truth: GroundTruth) -> dict[str, Any]:
+        marks = parse_marks(text)
+        if self.mistake_rate > 0 and marks:
+            seed = hashlib.blake2b(str(marks).encode(), digest_size=8).digest()
+            rng = random.Random(seed)
+            if rng.random() < self.mistake_rate:
+                wrong = rng.choice(marks).number
+                return {"action": "click", "mark": wrong, "reason": f"{LABEL} a misreading"}
         return self._aim(text, truth)
 
     def judge(self, before: GroundTruth, now: GroundTruth) -> dict[str, Any]:

@@ -86,6 +86,8 @@ class SkillGraph:
         """Add a skill (idempotent by content id; a known skill keeps its stats and status)."""
         for state_id in available_in:
             self.store.get_state(state_id)  # raises LibraryNotFound for an unknown state
+        if skill.parent:
+            self.store.get_skill(skill.parent)
         existing = self.store.get_skills([skill.id])
         if existing:
             skill = existing[0]

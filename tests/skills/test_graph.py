@@ -167,3 +167,13 @@ def test_unknown_ids_are_refused_and_leave_no_dangling_edges(graph: SkillGraph) 
     assert graph.get(skill.id).totals.runs == 0
     assert graph.neighbours(s.id, "leads_to") == []
     assert graph.check() == []
+
+
+def test_a_new_version_refines_its_parent(graph: SkillGraph) -> None:
+    old = graph.add_skill(make_skill("Play"))
+    new = graph.add_skill(make_skill("Play now", version=2, parent=old.id))
+    assert [(e.kind, e.dst) for e in graph.neighbours(new.id) if e.src == new.id] == [
+        ("refines", old.id)
+    ]
+    with pytest.raises(LibraryNotFound):
+        graph.add_skill(make_skill("Orphan", version=2, parent="sk_" + "4" * 32))

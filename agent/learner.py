@@ -118,7 +118,7 @@ class Learner:
         self._pending: _Pending | None = None
         self._run: SkillRun | None = None
         self._primer: _Primer | None = None
-        self._last: dict[str, object] = {}
+        self._recent: deque[bytes] = deque(maxlen=2)
 
     def _role(self, role: str, tier: str):
         brain = self.brains.get(tier) or self.brains["offline"]
@@ -137,8 +137,9 @@ class Learner:
         )
         key = primer.key if primer else ""
         situation = self.recall.situation(now, tuple(self.history), self.hints, key)  # 2 recall
-        # replaying needs skills, and a selection waiting to be extended needs exploring
-        choice = self.book.choose(now.seen.state_id, bool(situation.skills) and not primer)
+        # replaying needs skills and a screen explored once over (a pending selection: not yet)
+        replayable = bool(situation.skills) and not primer and not situation.untried
+        choice = self.book.choose(now.seen.state_id, replayable)
         proposal = self._role("propose", choice.recipe.propose).propose(situation, choice.recipe)
         self.model_calls += proposal.model_calls  # 3 decide
         if proposal.skill_id is not None:  # 4 trial: a skill, or one exploration
@@ -155,8 +156,10 @@ class Learner:
             proposal = self._role("propose", "offline").propose(
                 replace(situation, skills=()), choice.recipe
             )
+        if proposal.action is None:  # a proposer that gave nothing: the offline brain steps in
+            offline = replace(situation, skills=(), hint=None)
+            proposal = self._role("propose", "offline").propose(offline, choice.recipe)
         self.hints.pop(now.seen.state_id, None)
-        assert proposal.action is not None  # an offline proposal without a skill has an action
         self._pending = _Pending(proposal.action, now, choice, None, proposal.model_calls, primer)
         self._run = None
         return proposal.action
@@ -199,6 +202,11 @@ class Learner:
         )  # fmt: skip
         recipe = pending.choice.recipe
         judgement = self._role("judge", recipe.judge).judge(evidence, recipe)  # 5 judge
+        if step.acted and after.key in self._recent:  # back to a screen of a step ago: undone
+            judgement = replace(judgement, consistent=False, progressive=False, reward=0.0)
+            self.evolver.undo_last()
+            self.recall.undo_last()
+        self._recent.append(before.key)
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"
@@ -210,7 +218,6 @@ class Learner:
             reflection = self._reflect(step, before, judgement, key, label, recipe)
         skill_id, cost = self._learn(step, pending, after, judgement)  # 7 abstract, 8 evolve
         self.evolver.tick(judgement.progressive)
-        self._last = {"skill": skill_id}
         return replace(
             step,
             summary=summary,
@@ -242,7 +249,7 @@ class Learner:
         if run is None:  # an exploration
             primer = pending.primer
             context = f"{before.seen.state_id}|{primer.key}" if primer else before.seen.state_id
-            self.recall.note_explored(context, step.action, step.before, j.reward)
+            self.recall.note_explored(context, step.action, step.before, j.reward, j.acted)
             self._primer = None
             if not j.acted:
                 self.chains.reset()

@@ -68,10 +68,9 @@ def skill_from_exploration(
     `prefix`: the step that selected something just before (the exploration extended it), so
     the new skill is the two-step sequence (Bottom-Up Agent: replay a prefix, extend it).
     """
-    if prefix is None:
-        for skill in offered:
-            if same_target(skill, action, frame, proposals):
-                return skill, 0
+    for skill in offered:  # an extension by something that works alone is just that thing
+        if same_target(skill, action, frame, proposals):
+            return skill, 0
     if len(offered) >= max_per_state:
         return None, 0
     skill_step = step_from_action(action, frame)

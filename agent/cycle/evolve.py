@@ -89,6 +89,14 @@ class Evolver:
             )
         self._flush(self._clock - self._horizon)
 
+    def undo_last(self) -> None:
+        """The last queued run was undone by what came after (the screen went back to what it
+        was before it): it was not the effect a skill is for, and no progress."""
+        if self._queue:
+            last = self._queue[-1]
+            j = replace(last.judgement, consistent=False, progressive=False, reward=0.0)
+            self._queue[-1] = replace(last, judgement=j)
+
     def flush(self) -> None:
         """Write every queued run now (end of a run)."""
         self._flush(self._clock + 1)

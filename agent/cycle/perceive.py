@@ -26,6 +26,7 @@ class Perceived:
     seen: Seen
     progress: float | None
     frame_visits: int = 1
+    key: bytes = b""
 
     @property
     def size(self) -> tuple[float, float]:
@@ -56,7 +57,7 @@ class Perceiver:
         progress = self._progress.read(frame) if self._progress else None
         key = frame_key(frame)
         self._frames[key] += 1
-        self._last = Perceived(frame, found, seen, progress, self._frames[key])
+        self._last = Perceived(frame, found, seen, progress, self._frames[key], key)
         return self._last
 
 

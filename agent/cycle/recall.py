@@ -33,6 +33,8 @@ class Recall:
         self._guidelines: dict[str, tuple[int, tuple[Guideline, ...]]] = {}
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
+        self._inert: dict[str, set[str]] = {}
+        self._last_rewarded: tuple[str, float] | None = None
         self._untried: tuple[Perceived | None, tuple[int, ...]] = (None, ())
 
     def _skills(self, now: Perceived) -> None:
@@ -71,8 +73,12 @@ class Recall:
         w, h = now.size
         keys = [target_key(c.box, w, h) for c in now.candidates]
         first = {k.id: target_key(target_of(k.steps[0], now.frame).box, w, h) for k in self.offered}
-        tried = self._tried.get(context, set()) | (set() if primer else set(first.values()))
+        # what a skill of this very state already clicks needs no exploring here
+        tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
         untried = tuple(i for i, k in enumerate(keys) if k not in tried)
+        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy)
+            inert = self._inert.get(sid, set())
+            untried = tuple(i for i in untried if keys[i] in inert)
         self._untried = (now, untried)
         hint = hints.get(sid)
         if hint is not None and label_of(hint, now.frame)[0] not in keys:
@@ -102,7 +108,8 @@ class Recall:
             visits=now.seen.visits,
             # optimistic in a context opened by a selection: extending it is how sequences are found
             explore_value=(total + (1.0 if primer else 0.5)) / (runs + 1),
-            explore_runs=runs,
+            # each untried element is an arm never pulled: UCB tries every one once
+            explore_runs=0 if untried else runs,
             hint=hint,
         )
 
@@ -115,13 +122,32 @@ class Recall:
     def note_reward(self, skill_id: str, reward: float) -> None:
         total, runs = self._rewards.get(skill_id, (0.0, 0))
         self._rewards[skill_id] = (total + reward, runs + 1)
+        self._last_rewarded = (skill_id, reward)
+
+    def undo_last(self) -> None:
+        """Take back the reward of the last skill run: what came after undid it."""
+        if self._last_rewarded is not None:
+            skill_id, reward = self._last_rewarded
+            total, runs = self._rewards[skill_id]
+            self._rewards[skill_id] = (total - reward, runs)
+            self._last_rewarded = None
 
     def untried(self, now: Perceived) -> tuple[int, ...]:
         """The untried candidate indices computed for `now` (empty if it was not recalled)."""
         return self._untried[1] if self._untried[0] is now else ()
 
-    def note_explored(self, sid: str, action: Action, frame: Frame, reward: float) -> None:
-        """Remember an explored target as tried in a context (a state, or state|primer)."""
-        self._tried.setdefault(sid, set()).add(label_of(action, frame)[0])
+    def note_explored(
+        self, sid: str, action: Action, frame: Frame, reward: float, acted: bool = True
+    ) -> None:
+        """Remember an explored target as tried in a context (a state, or state|primer), and,
+        with nothing selected, whether it did nothing on its own (inert)."""
+        key = label_of(action, frame)[0]
+        self._tried.setdefault(sid, set()).add(key)
+        if "|" not in sid:
+            inert = self._inert.setdefault(sid, set())
+            if acted:
+                inert.discard(key)
+            else:
+                inert.add(key)
         total, runs = self._explore.get(sid, (0.0, 0))
         self._explore[sid] = (total + reward, runs + 1)

@@ -43,14 +43,14 @@ def _start(library: Path, agent: str, seed: int, steps: int) -> subprocess.Popen
 def test_two_processes_share_one_library_and_use_each_others_skills(tmp_path):
     library = tmp_path / "shared.sqlite"
     SkillGraph.open(library).close()
-    first = _start(library, "agent-a", 1, 90)
+    first = _start(library, "agent-a", 1, 110)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # let the first agent find something before the second
         with SkillGraph.open(library) as graph:
             if len(graph.store.snapshot().skills) >= 2:
                 break
         time.sleep(0.5)
-    second = _start(library, "agent-b", 2, 60)
+    second = _start(library, "agent-b", 2, 110)
     outs = {}
     for name, proc in (("agent-a", first), ("agent-b", second)):
         out, err = proc.communicate(timeout=240)

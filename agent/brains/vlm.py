@@ -12,21 +12,21 @@ carries that candidate's Target and can be re-grounded later. When the model giv
 brain answers the step instead: the failure is logged, kept in `VlmTier.failures`, and -- like
 every attempt -- reported as a ModelCall to the `on_call` listeners (the recording).
 
-Caching (the cheap path EGuR asks for, inside this tier): the proposer remembers the answer it got
-for an exact screen (same pixels at low resolution, same marks) and reuses it without a call; an
-answer that left the screen unchanged is forgotten, and the model is asked again. A reflection's
-corrected action (`Situation.hint`) is taken without a call too.
+Modules: vlm_tier.py (the shared client, fallback and failure log), vlm_view.py (set-of-marks
+screenshot, mark list, reply -> Action), vlm_memo.py (the decision memo).
+
+Caching (the cheap path EGuR asks for, inside this tier): the proposer's DecisionMemo counts the
+model's choices per context (state + what the last click hit) and, once a context is known,
+answers from them without a call, re-asking now and then; a memo choice that did nothing is
+crossed out on that screen, and reflecting on it needs no call either. A reflection's corrected
+action (`Situation.hint`) is taken without a call too. cache=False turns all of this off.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from agent.brains.base import (
     Brain,
@@ -40,10 +40,18 @@ from agent.brains.base import (
     SkillName,
     Trial,
 )
-from agent.brains.budget import Budget, BudgetExhausted, BudgetLimits
-from agent.brains.model import CallResult, ModelCall, ModelClient, ModelGaveUp, ModelSettings
+from agent.brains.budget import Budget, BudgetLimits
+from agent.brains.model import ModelCall, ModelClient, ModelSettings
 from agent.brains.replies import JudgeReply, NameReply, ProposeReply, ReflectReply, ReplyBounds
 from agent.brains.vlm_memo import DecisionMemo, box_key, key_of
+from agent.brains.vlm_tier import (
+    Asker,
+    VlmTier,
+    guidelines_text,
+    history_text,
+    offline_role,
+    sampling,
+)
 from agent.brains.vlm_view import (
     MarkedView,
     box_text,
@@ -58,119 +66,6 @@ from agent.types import Action, Click
 
 if TYPE_CHECKING:
     from agent.cycle.strategy import Recipe
-
-log = logging.getLogger(__name__)
-
-R = TypeVar("R", bound=BaseModel)
-
-INITIAL_HISTORY = "This is the task's initial state."
-
-
-class Asker(Protocol):
-    """What the roles need of a model client: ModelClient and CassetteClient both fit."""
-
-    def ask(
-        self,
-        prompt_id: str,
-        variables: dict[str, str],
-        image_png: bytes | None,
-        reply_model: type[R],
-        *,
-        bounds: ReplyBounds | None = None,
-        temperature: float | None = None,
-    ) -> CallResult[R]: ...
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A role the model could not answer: the offline brain answered instead."""
-
-    role: str
-    error: str
-    calls: int
-
-
-@dataclass
-class _Asked:
-    """The outcome of one role's question: a reply or None, the attempts it took, the error."""
-
-    reply: BaseModel | None
-    calls: int
-    error: str = ""
-
-
-@dataclass
-class VlmTier:
-    """The state the four VLM roles share: the client, the offline net and what went wrong."""
-
-    client: Asker
-    offline: Brain
-    coordinates: str = "pixels"
-    cache: bool = True
-    failures: list[Failure] = field(default_factory=list)
-    answered: Counter[str] = field(default_factory=Counter)
-    memo_action: Action | None = None
-    """The last proposal taken from the memo (None when the last proposal was not)."""
-
-    def ask(
-        self,
-        role: str,
-        prompt_id: str,
-        variables: dict[str, str],
-        png: bytes | None,
-        reply_model: type[R],
-        bounds: ReplyBounds | None = None,
-        temperature: float | None = None,
-    ) -> _Asked:
-        """Ask; ModelGaveUp and BudgetExhausted become an _Asked without a reply (and a Failure)."""
-        try:
-            result = self.client.ask(
-                prompt_id, variables, png, reply_model, bounds=bounds, temperature=temperature
-            )
-        except ModelGaveUp as exc:
-            return self.failed(role, str(exc), len(exc.calls))
-        except BudgetExhausted as exc:
-            return self.failed(role, str(exc), 0)
-        self.answered[role] += 1
-        return _Asked(result.reply, len(result.calls))
-
-    def failed(self, role: str, error: str, calls: int) -> _Asked:
-        log.warning("vlm %s: the offline brain takes over (%s)", role, error)
-        self.failures.append(Failure(role, error, calls))
-        return _Asked(None, calls, error)
-
-    def brain(self) -> Brain:
-        """A Brain with the four VLM roles (tier "vlm")."""
-        return Brain(
-            proposer=VlmProposer(self),
-            judge=VlmJudge(self),
-            namer=VlmNamer(self),
-            reflector=VlmReflector(self),
-            tier="vlm",
-        )
-
-
-def _offline(tier: VlmTier, role: str):
-    attr = {"propose": "proposer", "judge": "judge", "name": "namer", "reflect": "reflector"}
-    found = getattr(tier.offline, attr[role])
-    if found is None:
-        raise ConfigError(f"the offline brain has no {role} role to fall back on")
-    return found
-
-
-def _history(lines: tuple[str, ...]) -> str:
-    return "\n".join(lines) if lines else INITIAL_HISTORY
-
-
-def _guidelines(guidelines: tuple[Guideline, ...]) -> str:
-    if not guidelines:
-        return "(none yet)"
-    return "\n".join(f"- ({g.polarity}) {g.text}" for g in guidelines)
-
-
-def _sampling(recipe: Recipe) -> float | None:
-    """The recipe's temperature when it asks for sampling; None keeps the model's setting."""
-    return recipe.temperature if recipe.samples > 1 or recipe.temperature > 0 else None
 
 
 class VlmProposer:
@@ -204,8 +99,8 @@ class VlmProposer:
         self.tier.memo_action = None
         variables = {
             "marks": view.marks_text(),
-            "history": _history(s.history),
-            "guidelines": _guidelines(s.guidelines),
+            "history": history_text(s.history),
+            "guidelines": guidelines_text(s.guidelines),
         }
         votes: list[ProposeReply] = []
         calls, errors = 0, []
@@ -217,7 +112,7 @@ class VlmProposer:
                 view.png,
                 ProposeReply,
                 bounds,
-                _sampling(recipe),
+                sampling(recipe),
             )
             calls += asked.calls
             if isinstance(asked.reply, ProposeReply):
@@ -236,7 +131,7 @@ class VlmProposer:
                 self.memo.learn(context, key_of(action, s.frame))
                 reason = reply.reason or f"the model chose {describe(action, view)}"
                 return Proposal(action=action, reason=reason[:200], model_calls=calls)
-        fallback = _offline(self.tier, "propose").propose(s, recipe)
+        fallback = offline_role(self.tier, "propose").propose(s, recipe)
         return Proposal(
             skill_id=fallback.skill_id,
             action=fallback.action,
@@ -263,7 +158,7 @@ class VlmJudge:
 
     def judge(self, evidence: Evidence, recipe: Recipe) -> Judgement:
         e = evidence
-        base = _offline(self.tier, "judge").judge(e, recipe)
+        base = offline_role(self.tier, "judge").judge(e, recipe)
         variables = {
             "image_note": "The screenshot shows the screen before the action (left) and after"
             " it (right).",
@@ -279,7 +174,7 @@ class VlmJudge:
             variables,
             side_by_side(e.before, e.after),
             JudgeReply,
-            temperature=_sampling(recipe),
+            temperature=sampling(recipe),
         )
         reply = asked.reply
         if not isinstance(reply, JudgeReply):
@@ -328,7 +223,7 @@ class VlmNamer:
         if isinstance(asked.reply, NameReply):
             r = asked.reply
             return SkillName(r.name, r.description, model_calls=asked.calls)
-        base = _offline(self.tier, "name").name(naming, recipe)
+        base = offline_role(self.tier, "name").name(naming, recipe)
         return SkillName(base.name, base.description, base.model_calls + asked.calls)
 
 
@@ -348,7 +243,7 @@ class VlmReflector:
             return _memo_reflection(trial)
         view = MarkedView.of(trial.frame, trial.candidates)
         bounds = view.bounds(self.tier.coordinates)
-        history = _history(trial.history)
+        history = history_text(trial.history)
         if trial.retry_note:
             history += f"\n(Your previous reflection was not usable: {trial.retry_note}.)"
         variables = {
@@ -366,7 +261,7 @@ class VlmReflector:
             view.png,
             ReflectReply,
             bounds,
-            _sampling(recipe),
+            sampling(recipe),
         )
         reply = asked.reply
         if isinstance(reply, ReflectReply):
@@ -374,7 +269,7 @@ class VlmReflector:
                 return self._reflection(reply, trial, view, bounds, asked.calls)
             except ModelOutputError as exc:
                 self.tier.failed("reflect", str(exc), 0)
-        base = _offline(self.tier, "reflect").reflect(trial, recipe)
+        base = offline_role(self.tier, "reflect").reflect(trial, recipe)
         return Reflection(
             base.statement,
             base.reasoning,
@@ -419,6 +314,16 @@ def _is_avoid(text: str) -> bool:
     return any(w in low for w in (" avoid", " don't", " do not", " never", " stop "))
 
 
+def _brain(tier: VlmTier) -> Brain:
+    return Brain(
+        proposer=VlmProposer(tier),
+        judge=VlmJudge(tier),
+        namer=VlmNamer(tier),
+        reflector=VlmReflector(tier),
+        tier="vlm",
+    )
+
+
 def build_vlm_brain(
     model: ModelSettings,
     budget: Budget,
@@ -430,16 +335,19 @@ def build_vlm_brain(
 ) -> Brain:
     """The "vlm" tier for the Learner: the four roles over one model client.
 
-    on_call: a listener for every ModelCall (the recorder); with `client` given (a ModelClient or
-    a CassetteClient) the caller wires listeners itself and `model`/`budget` only set the
-    coordinate convention. cache=False asks the model on every proposal.
+    on_call: a listener for every ModelCall (the recorder). `client` replaces the ModelClient the
+    factory would make (e.g. a CassetteClient, which takes its on_call when it is made); `model`
+    then only sets the coordinate convention and `budget` is the client's own business.
+    cache=False asks the model on every proposal (no memo, no memo reflections).
     """
     if client is None:
         client = ModelClient(model, budget, on_call=on_call)
-    elif on_call is not None and isinstance(client, ModelClient):
+    elif on_call is not None:
+        if not hasattr(client, "add_listener"):
+            raise ConfigError("pass on_call to the client itself (it takes no listeners later)")
         client.add_listener(on_call)
     tier = VlmTier(client, offline, model.coordinates, cache)
-    return tier.brain()
+    return _brain(tier)
 
 
 def tier_of(brain: Brain) -> VlmTier:

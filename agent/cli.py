@@ -116,7 +116,24 @@ def play(
         ),
     ] = False,
     brain: Annotated[
-        str | None, typer.Option(help="Who decides: random (baseline until the agent lands).")
+        str | None,
+        typer.Option(
+            help="Who decides: offline (default; the learning agent, no model), vlm (the "
+            "learning agent asking an OpenAI-compatible model), random (baseline for comparison)."
+        ),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name for --brain vlm.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL).")
+    ] = None,
+    max_model_calls: Annotated[
+        int | None, typer.Option(help="Budget: at most this many model calls.")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help="Budget: at most this many tokens.")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Budget: at most this much money (USD).")
     ] = None,
     library: Annotated[str | None, typer.Option(help="Skill library path or DSN.")] = None,
     recordings: Annotated[Path | None, typer.Option(help="Folder for recordings.")] = None,
@@ -137,6 +154,11 @@ def play(
             "record": record,
             "display": display,
             "brain": brain,
+            "model": model,
+            "base_url": base_url,
+            "max_model_calls": max_model_calls,
+            "max_tokens": max_tokens,
+            "max_cost": max_cost,
             "library": library,
             "recordings": recordings,
         }

@@ -23,6 +23,7 @@ from agent.types import Click, Rect
 
 EXPLORE = "explore"
 AVOID_PENALTY = 0.4
+AVOIDED_WEIGHT = 0.3
 
 
 class OfflineProposer:
@@ -53,14 +54,20 @@ class OfflineProposer:
     def _explore(self, s: Situation) -> Click:
         avoided = set(s.avoided)
         pool = [i for i in s.untried if i not in avoided]
-        if not pool:
-            pool = [i for i in range(len(s.candidates)) if i not in avoided] or list(
-                range(len(s.candidates))
-            )
-        weights = [0.2 + s.candidates[i].score for i in pool]
+        tried_all = not pool
+        if tried_all:  # anything again, what a guideline avoids rarely (a dead button may wake)
+            pool = list(range(len(s.candidates)))
+        weights = [
+            (0.2 + s.candidates[i].score) * (AVOIDED_WEIGHT if i in avoided else 1.0) for i in pool
+        ]
         cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
-        c = cand.box.center
-        return Click(c.x, c.y, target=cand.target())
+        b = cand.box
+        if not tried_all:
+            return Click(b.center.x, b.center.y, target=cand.target())
+        # its centre was tried already: a box may hold more than one thing, aim elsewhere in it
+        x = b.x + round(b.w * self._rng.uniform(0.2, 0.8))
+        y = b.y + round(b.h * self._rng.uniform(0.2, 0.8))
+        return Click(x, y, target=cand.target())
 
     def _anywhere(self, s: Situation) -> Click:
         w, h = int(s.frame.width / s.frame.scale), int(s.frame.height / s.frame.scale)

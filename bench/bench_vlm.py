@@ -110,10 +110,10 @@ def play(steps: int, *, cache: bool, recipe: Recipe | None, seed: int = 1, mista
         return Run(per_step, floors, actions, len(tier_of(vlm).failures), time.monotonic() - t0)
 
 
-def bench_caching(steps: int) -> bool:
-    print(f"(a) strategy caching, {steps} steps of spire against the simulated VLM")
-    on = play(steps, cache=True, recipe=None)
-    off = play(steps, cache=False, recipe=VLM_RECIPES[0])
+def bench_caching(steps: int, seed: int = 1) -> bool:
+    print(f"(a) strategy caching, {steps} steps of spire (seed {seed}) against the simulated VLM")
+    on = play(steps, cache=True, recipe=None, seed=seed)
+    off = play(steps, cache=False, recipe=VLM_RECIPES[0], seed=seed)
     for name, run in (("caching on ", on), ("caching off", off)):
         thirds = ", ".join(f"{t:.3f}" for t in run.thirds())
         print(
@@ -328,11 +328,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--fuzz", type=int, default=10_000)
     parser.add_argument("--only", choices=["a", "b", "c"])
+    parser.add_argument("--seed", type=int, default=1, help="game and agent seed for (a)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # fallbacks are counted below, not logged one by one
     results = {}
     if args.only in (None, "a"):
-        results["caching"] = bench_caching(args.steps)
+        results["caching"] = bench_caching(args.steps, args.seed)
     if args.only in (None, "b"):
         results["reflection"] = bench_reflection(max(150, args.steps // 3))
     if args.only in (None, "c"):

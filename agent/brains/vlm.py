@@ -17,8 +17,8 @@ screenshot, mark list, reply -> Action), vlm_memo.py (the decision memo).
 
 Caching (the cheap path EGuR asks for, inside this tier): the proposer's DecisionMemo counts the
 model's choices per context (state + what the last click hit) and, once a context is known,
-answers from them without a call, re-asking now and then; a memo choice that did nothing is
-crossed out on that screen, and reflecting on it needs no call either. A reflection's corrected
+answers from them without a call, re-asking now and then (1 / asks³, never below 0.5%); a memo
+choice that did nothing is crossed out on that screen, and reflecting on it needs no call either. A reflection's corrected
 action (`Situation.hint`) is taken without a call too. cache=False turns all of this off.
 """
 

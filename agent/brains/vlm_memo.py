@@ -10,7 +10,7 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
 A context the model was asked about `trust_after` times is answered from the memo: the most
 chosen target that is on screen and has not just failed on this very screen (a click that left
 the screen unchanged is crossed out, so the next choice is tried). The model is still asked now
-and then, with a probability that falls as the context gathers answers (1 / asks², never below
+and then, with a probability that falls as the context gathers answers (1 / asks³, never below
 `floor`), so a changed situation is noticed; everything is seeded, so runs repeat.
 """
 
@@ -44,7 +44,7 @@ class _Last:
 class DecisionMemo:
     """Per-context counts of the model's choices; see the module docstring."""
 
-    def __init__(self, trust_after: int = 2, floor: float = 0.01, seed: int = 0) -> None:
+    def __init__(self, trust_after: int = 2, floor: float = 0.005, seed: int = 0) -> None:
         self.trust_after = trust_after
         self.floor = floor
         self._rng = random.Random(seed)
@@ -76,7 +76,7 @@ class DecisionMemo:
         if entry is None or entry.asks < self.trust_after:
             self.why["new"] += 1
             return None
-        if self._rng.random() < max(self.floor, 1.0 / entry.asks**2):
+        if self._rng.random() < max(self.floor, 1.0 / entry.asks**3):
             self.why["random"] += 1
             return None
         crossed = self._failed[1] if self._failed[0] == self._screen else set()

@@ -62,7 +62,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except BottomupError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")

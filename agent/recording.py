@@ -192,6 +192,10 @@ class Recorder:
         )
         self.steps += 1
 
+    def model_call(self, call: Any) -> None:
+        """Record one model call (an agent.brains.model.ModelCall: prompt id, tokens, latency...)."""
+        self.event("model_call", **call.to_json())
+
     def error(self, message: str, **fields: Any) -> None:
         self.event("error", message=message, **fields)
 

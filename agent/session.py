@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,26 +36,69 @@ class RunSummary:
     stopped_by: str | None = None
 
 
-def make_policy(settings: Settings, game: str = "", agent_id: str = "agent") -> Policy:
-    """The decision-maker for a run: the learning agent over the library, or the random baseline.
+POLICY_NAMES = {
+    "random": "random-baseline",
+    "offline": "bottomup-learner",
+    "vlm": "bottomup-learner",
+}
 
-    The learner is told the game's declared progress signal (from its profile, if any).
-    """
+
+def build_learner(
+    *,
+    game: str,
+    agent_id: str,
+    seed: int,
+    library: str,
+    vlm: Callable | None = None,
+    reader=None,
+) -> Policy:
+    """The learning agent as `bottomup play` builds it: the offline brain, the game's declared
+    progress signal, the library at `library`; `vlm(offline_brain)` adds a VLM tier.
+    Replay builds its learners here too, so a re-decided run is configured like the recorded one."""
+    from agent.brains.local import offline_brain
+    from agent.learner import Learner, LearnerSettings
+    from skills.graph import SkillGraph
+
+    settings = LearnerSettings(
+        scope=game, agent_id=agent_id, seed=seed, progress=progress_signal(game)
+    )
+    offline = offline_brain(seed, reader=reader)
+    brains = {"offline": offline}
+    if vlm is not None:
+        brains["vlm"] = vlm(offline)
+    return Learner(SkillGraph.open(library), settings, brains)
+
+
+def make_policy(
+    settings: Settings,
+    game: str = "",
+    agent_id: str = "agent",
+    *,
+    on_call: Callable | None = None,
+    cassette: Path | None = None,
+) -> Policy:
+    """The decision-maker for a run: the learning agent over the library (with a VLM tier for
+    --brain vlm), or the random baseline. `on_call` receives every model call; with `cassette`
+    every model reply is also written there, so the run can be re-decided exactly later."""
     if settings.brain == "random":
         from agent.brains.random import RandomClicker
 
         return RandomClicker(seed=settings.seed)
+    vlm = None
     if settings.brain == "vlm":
-        raise ConfigError("--brain vlm is not available yet: use --brain offline (the default)")
-    from agent.learner import Learner, LearnerSettings
-    from skills.graph import SkillGraph
+        from agent.brains.budget import Budget
+        from agent.brains.cassette import recording_client
+        from agent.brains.vlm import build_vlm_brain, model_settings_from
 
-    graph = SkillGraph.open(settings.library)
-    return Learner(
-        graph,
-        LearnerSettings(
-            scope=game, agent_id=agent_id, seed=settings.seed, progress=progress_signal(game)
-        ),
+        model, limits = model_settings_from(settings)
+        budget = Budget(limits)
+
+        def vlm(offline):
+            client = recording_client(model, cassette, budget) if cassette else None
+            return build_vlm_brain(model, budget, offline, on_call=on_call, client=client)
+
+    return build_learner(
+        game=game, agent_id=agent_id, seed=settings.seed, library=settings.library, vlm=vlm
     )
 
 
@@ -201,9 +244,7 @@ def run_session(
                 current_display=current_display,
             )
         )
-        policy = make_policy(settings, game=name, agent_id=agent_id)
-        if hasattr(policy, "close"):
-            stack.callback(policy.close)
+        policy_name = POLICY_NAMES[settings.brain]
         if settings.record:
             config = {k: str(v) for k, v in settings.model_dump().items() if k != "api_key"}
             recorder = Recorder(
@@ -211,11 +252,20 @@ def run_session(
                 game=name,
                 agent_id=agent_id,
                 seed=settings.seed,
-                config={**config, "policy": getattr(policy, "name", type(policy).__name__)},
+                config={**config, "policy": policy_name},
             )
+        policy = make_policy(
+            settings,
+            game=name,
+            agent_id=agent_id,
+            on_call=recorder.model_call if recorder else None,
+            cassette=recorder.path / "cassette.jsonl" if recorder else None,
+        )
+        if hasattr(policy, "close"):
+            stack.callback(policy.close)
         console.print(
             f"playing [bold]{name}[/] for {settings.steps} steps "
-            f"(policy: {getattr(policy, 'name', type(policy).__name__)}"
+            f"(policy: {policy_name}"
             f"{', dry run' if settings.dry_run else ''}{', headless' if headless else ''})"
         )
         progress = Progress(

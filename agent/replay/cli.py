@@ -47,7 +47,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except BottomupError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
@@ -85,7 +85,7 @@ def _each(
             try:
                 replay = Replay(path)
             except BottomupError as exc:
-                err.print(f"[bold red]error:[/] {exc}")
+                err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
                 failed += 1
                 progress.advance(overall)
                 continue
@@ -96,7 +96,7 @@ def _each(
             try:
                 results.append((replay, work(replay, lambda t=task: progress.advance(t))))
             except BottomupError as exc:
-                err.print(f"[bold red]error:[/] {replay.path}: {exc}")
+                err.print(f"[bold red]error:[/] {replay.path}: {exc}", soft_wrap=True)
                 failed += 1
             progress.remove_task(task)
             progress.advance(overall)
@@ -356,7 +356,7 @@ def learn(
         seconds = sum(r.seconds for _, r in results)
         problems = [p for _, r in results for p in r.failed]
         for problem in problems:
-            err.print(f"[bold red]error:[/] {problem}")
+            err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
         row = {
             "library": library,
             "recordings": sum(r.recordings for _, r in results),

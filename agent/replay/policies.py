@@ -16,6 +16,9 @@ from pathlib import Path
 from agent.errors import ConfigError
 from agent.loop import Policy
 from agent.replay.reader import Replay
+from agent.session import build_learner
+
+__all__ = ["build_learner", "learner_policy", "policy_factory", "register_policy"]
 
 PolicyFactory = Callable[[Replay], Policy]
 Builder = Callable[[Replay, str | None], Policy]
@@ -74,25 +77,6 @@ def shared_text_reader():
     return _shared_reader
 
 
-def build_learner(
-    *, game: str, agent_id: str, seed: int, library: str, vlm: Callable | None = None
-) -> Policy:
-    """The learning agent as `bottomup play` builds it (offline brain, the game's progress
-    signal), over `library`; `vlm(offline_brain)` adds a VLM tier."""
-    from agent.brains.local import offline_brain
-    from agent.learner import Learner, LearnerSettings
-    from skills.graph import SkillGraph
-
-    settings = LearnerSettings(
-        scope=game, agent_id=agent_id, seed=seed, progress=_progress_signal(game)
-    )
-    offline = offline_brain(seed, reader=shared_text_reader())
-    brains = {"offline": offline}
-    if vlm is not None:
-        brains["vlm"] = vlm(offline)
-    return Learner(SkillGraph.open(library), settings, brains)
-
-
 def learner_policy(replay: Replay, library: str, endpoint=None) -> Policy:
     """The learning agent, seeded, scoped and told the progress signal like the recorded run.
 
@@ -101,6 +85,7 @@ def learner_policy(replay: Replay, library: str, endpoint=None) -> Policy:
     """
     wants_vlm = endpoint is not None or replay.manifest.config.get("brain") == "vlm"
     return build_learner(
+        reader=shared_text_reader(),
         game=replay.manifest.game,
         agent_id=replay.manifest.agent_id,
         seed=replay.seed or 0,
@@ -126,21 +111,30 @@ def _vlm_brain(replay: Replay, offline, endpoint):
             "re-ask a live endpoint instead (--base-url and --model)"
         )
     config = replay.manifest.config
+    recorded_limits = _recorded_limits(config)
     model = ModelSettings(
         base_url=str(config.get("base_url") or "http://cassette.invalid/v1"),
         model=str(config.get("model") or ""),
     )
-    client = CassetteClient(cassette, model)
-    return build_vlm_brain(model, Budget(BudgetLimits()), offline, client=client)
+    budget = Budget(recorded_limits)
+    client = CassetteClient(cassette, model, budget)
+    return build_vlm_brain(model, budget, offline, client=client)
 
 
-def _progress_signal(game: str):
-    """The progress signal `bottomup play` gives the learner for this game (None if unknown)."""
-    try:
-        from agent.session import progress_signal
-    except ImportError:  # pragma: no cover - older trees without it
-        return None
-    return progress_signal(game)
+def _recorded_limits(config: dict):
+    """The model budget the recorded run had (its config stores each setting as text), so the
+    replay stops asking exactly where the run did."""
+    from agent.brains.budget import BudgetLimits
+
+    def number(key: str, kind: type):
+        value = config.get(key)
+        return None if value in (None, "None", "") else kind(value)
+
+    return BudgetLimits(
+        max_calls=number("max_model_calls", int),
+        max_tokens=number("max_tokens", int),
+        max_cost=number("max_cost", float),
+    )
 
 
 def _learner_on_copy(replay: Replay, library: str | None, endpoint=None) -> Policy:

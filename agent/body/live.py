@@ -18,7 +18,8 @@ import logging
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agent.body.display import display_env
@@ -66,6 +67,7 @@ class LiveWindow:
         self._process: subprocess.Popen[bytes] | None = None
         self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
         self._window: WindowHandle | None = None
+        self._reactions: deque[float] = deque(maxlen=20)  # recent action -> first change times
 
     # -- Game protocol --------------------------------------------------------------------------
 
@@ -93,8 +95,22 @@ class LiveWindow:
         if not self.mouse.settings.dry_run:
             self._window.activate()
         self.mouse.perform(action, rect, screen)
-        result = settle(self._grab, reference, self.settings.settle)
+        result = settle(self._grab, reference, self._settle_settings())
+        if result.reaction_s is not None:
+            self._reactions.append(result.reaction_s)
         return Outcome(result.frame, result.settle_s, result.settled)
+
+    def _settle_settings(self) -> SettleSettings:
+        """The settle rule for the next action, its no-reaction wait adapted to this game.
+
+        A game on a busy machine may take longer than `no_reaction_s` to show anything; judging
+        its clicks "did nothing" then would teach the agent wrong. So the wait for a first change
+        is at least twice the slowest reaction seen lately (capped by the timeout)."""
+        s = self.settings.settle
+        if not self._reactions:
+            return s
+        wait = min(s.timeout_s, max(s.no_reaction_s, 2.0 * max(self._reactions)))
+        return replace(s, no_reaction_s=wait) if wait != s.no_reaction_s else s
 
     def close(self) -> None:
         """Release the window connection and capture; end the game process if we started it."""

@@ -61,6 +61,8 @@ class Settled:
     settled: bool
     changed: bool
     grabs: int
+    reaction_s: float | None = None
+    """When the first change was seen, after the action (None: no change at all)."""
 
 
 def settle(
@@ -82,6 +84,7 @@ def settle(
     quiet_since = start  # when the current run of quiet grabs started
     quiet = 0
     changed = False
+    first_change: float | None = None
     while True:
         next_at = clock() + s.interval_s
         frame = grab()
@@ -89,6 +92,7 @@ def settle(
         grabs += 1
         if changed_fraction(previous.image, frame.image, s.pixel_threshold) >= s.tolerance:
             changed = True
+            first_change = now if first_change is None else first_change
             last_change = now
             quiet_since = now
             quiet = 0
@@ -97,11 +101,12 @@ def settle(
         previous = frame
         quiet_long = quiet >= s.quiet_grabs and now - quiet_since >= s.quiet_s
         if changed and quiet_long:
-            return Settled(frame, last_change - start, True, True, grabs)
+            return Settled(frame, last_change - start, True, True, grabs, first_change - start)
         if not changed and quiet >= s.quiet_grabs and now - start >= s.no_reaction_s:
             return Settled(frame, 0.0, True, False, grabs)
         if now - start >= s.timeout_s:
-            return Settled(frame, now - start, False, changed, grabs)
+            reaction = None if first_change is None else first_change - start
+            return Settled(frame, now - start, False, changed, grabs, reaction)
         delay = next_at - clock()
         if delay > 0:
             time.sleep(delay)

@@ -86,3 +86,28 @@ def test_settle_time_matches_a_real_window_animation(start_clicker) -> None:
         quiet = settle(grab, reference, SettleSettings(timeout_s=3))
         assert quiet.settled and not quiet.changed
         assert time.monotonic() - start < 1.5  # not the 3 s timeout
+
+
+class SlowGame:
+    """A still picture that changes once, `delay` s after the action (a game on a busy machine)."""
+
+    def __init__(self, delay: float) -> None:
+        self.start = time.monotonic()
+        self.delay = delay
+        self.grabs = 0
+
+    def grab(self) -> Frame:
+        self.grabs += 1
+        image = np.zeros((40, 40, 3), np.uint8)
+        if time.monotonic() - self.start >= self.delay:
+            image[5:35, 5:35] = 255
+        return Frame(image, self.grabs, time.time(), Rect(0, 0, 40, 40))
+
+
+def test_reaction_time_is_reported_and_a_slow_reaction_needs_a_longer_wait() -> None:
+    late = SlowGame(0.35)
+    result = settle(late.grab, late.grab(), SettleSettings(no_reaction_s=0.2, timeout_s=3))
+    assert not result.changed, "with the default wait a 350 ms reaction is missed"
+    late = SlowGame(0.35)
+    result = settle(late.grab, late.grab(), SettleSettings(no_reaction_s=0.7, timeout_s=3))
+    assert result.changed and 0.3 <= result.reaction_s <= 0.6

@@ -12,19 +12,17 @@ import os
 import shlex
 import socket
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from agent.config import Settings, load_settings
-from agent.errors import BottomupError, ConfigError
+from agent.errors import ConfigError
 from agent.recording import Recording, list_recordings
 from agent.replay.cli import app as replay_app
+from agent.terminal import cli_errors, console
 
 app = typer.Typer(
     help="bottomup: an agent that learns to play games from pixels and mouse clicks.",
@@ -38,8 +36,6 @@ app.add_typer(games_app, name="games")
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(replay_app, name="replay")
 
-console = Console()
-err = Console(stderr=True)
 log = logging.getLogger("bottomup")
 
 
@@ -54,19 +50,6 @@ def _mount_skills() -> None:
 
 
 _mount_skills()
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """One clear line and a non-zero exit for every error bottomup raises on purpose."""
-    try:
-        yield
-    except BottomupError as exc:
-        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        raise typer.Exit(130) from None
 
 
 def _parse_size(text: str | None) -> tuple[int, int] | None:
@@ -145,7 +128,7 @@ def play(
     """Play a game: the built-in `spire` by default, in a live window (a private virtual display
     when there is no screen), or any desktop window by --window / --region."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
-    with _errors():
+    with cli_errors():
         flags: dict[str, Any] = {
             "steps": steps,
             "seed": seed,
@@ -210,7 +193,7 @@ def recordings_ls(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """List recordings, oldest first."""
-    with _errors():
+    with cli_errors():
         summaries = [Recording(p).summary() for p in list_recordings(root)]
         if as_json:
             console.print_json(json.dumps(summaries))
@@ -228,7 +211,7 @@ def recordings_show(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Summarise one recording."""
-    with _errors():
+    with cli_errors():
         summary = Recording(path).summary()
         if as_json:
             console.print_json(json.dumps(summary))

@@ -11,19 +11,18 @@ import dataclasses
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from agent.errors import BottomupError, ConfigError
 from agent.replay.reader import Replay
 from agent.replay.sources import expand
+from agent.terminal import cli_errors, console, err
 
 app = typer.Typer(
     help="Replay recorded sessions offline: view, summary, redecide, rerun, learn.",
@@ -31,8 +30,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # one error, one line, whatever the width
 T = TypeVar("T")
 
 Recordings = Annotated[
@@ -40,18 +37,6 @@ Recordings = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON output on stdout.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except BottomupError as exc:
-        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        raise typer.Exit(130) from None
 
 
 def _progress() -> Progress:
@@ -122,7 +107,7 @@ def summary(recordings: Recordings, as_json: AsJson = False, verbose: Verbose = 
     from agent.replay.summary import summarize
 
     _setup(verbose)
-    with _errors():
+    with cli_errors():
         results, failed = _each(recordings, lambda r, _a: summarize(r), label="summary")
         if as_json:
             _dump([s.to_json() for _, s in results])
@@ -170,7 +155,7 @@ def view(
             written.append(video)
         return written
 
-    with _errors():
+    with cli_errors():
         if out.suffix == ".html" and len(expand(recordings)) > 1:
             raise ConfigError("-o FILE.html takes one recording; give a folder for several")
         results, failed = _each(recordings, work, label="view")
@@ -215,10 +200,10 @@ def redecide(
         from agent.brains.model import ModelSettings
 
         if not (base_url and model):
-            with _errors():
+            with cli_errors():
                 raise ConfigError("re-asking a model needs both --base-url and --model")
         key = os.environ.get("OPENAI_API_KEY", "")
-        with _errors():
+        with cli_errors():
             try:
                 endpoint = ModelSettings(base_url=base_url, model=model, api_key=key)
             except ValueError as exc:
@@ -228,7 +213,7 @@ def redecide(
     def work(replay: Replay, advance: Callable[[], None]):
         return run(replay, factory, max_steps=steps, on_step=lambda _c: advance())
 
-    with _errors():
+    with cli_errors():
         results, failed = _each(recordings, work, label="re-decide", max_steps=steps)
         if as_json:
             _dump(
@@ -303,7 +288,7 @@ def rerun(
         ) as (body, _name):  # fmt: skip
             return run(replay, body, max_steps=steps, on_step=lambda _s: advance())
 
-    with _errors():
+    with cli_errors():
         results, failed = _each(recordings, work, label="re-run", max_steps=steps)
         if as_json:
             _dump([{**dataclasses.asdict(r), "completed": r.completed} for _, r in results])
@@ -343,14 +328,14 @@ def learn(
 
     _setup(verbose)
     if policy not in LEARNER_NAMES:
-        with _errors():
+        with cli_errors():
             raise ConfigError(f"--policy must be one of {', '.join(LEARNER_NAMES)}")
     factory = policy_learner(learner_policy)
 
     def work(replay: Replay, advance: Callable[[], None]):
         return run([replay], library, factory, on_step=lambda _r, _i: advance())
 
-    with _errors():
+    with cli_errors():
         results, failed = _each(recordings, work, label="learn")
         steps = sum(r.steps for _, r in results)
         seconds = sum(r.seconds for _, r in results)

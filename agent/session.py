@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent.config import Settings
 from agent.errors import BottomupError, ConfigError
@@ -109,10 +109,7 @@ def _learning(policy: Policy, step) -> str:
         return ""
     s = stats()
     shown = "-" if step.progress is None else f"{step.progress:g}"
-    return (
-        f"states {s['states']}  skills {s['skills']} (used {s['uses']})  "
-        f"model calls {s['model_calls']}  progress {shown}"
-    )
+    return f"states {s['states']} skills {s['skills']} calls {s['model_calls']} progress {shown}"
 
 
 def progress_signal(game: str):
@@ -269,11 +266,9 @@ def run_session(
             f"{', dry run' if settings.dry_run else ''}{', headless' if headless else ''})"
         )
         progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
             MofNCompleteColumn(),
             TextColumn(
-                "responsive {task.fields[rate]}  settle {task.fields[settle]}  {task.fields[learn]}"
+                "acted {task.fields[rate]} settle {task.fields[settle]} {task.fields[learn]}"
             ),
             TimeElapsedColumn(),
             console=console,

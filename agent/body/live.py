@@ -15,6 +15,7 @@ lines.
 from __future__ import annotations
 
 import logging
+import statistics
 import subprocess
 import tempfile
 import time
@@ -31,6 +32,9 @@ from agent.errors import ConfigError, WindowLost, WindowNotFound
 from agent.types import Action, Frame, Outcome, Rect
 
 log = logging.getLogger(__name__)
+
+# The adapted "did not react" wait never exceeds this (seconds).
+MAX_NO_REACTION_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -105,11 +109,13 @@ class LiveWindow:
 
         A game on a busy machine may take longer than `no_reaction_s` to show anything; judging
         its clicks "did nothing" then would teach the agent wrong. So the wait for a first change
-        is at least twice the slowest reaction seen lately (capped by the timeout)."""
+        is at least twice the typical (median) reaction seen lately, at most MAX_NO_REACTION_S: a
+        game with a ticking clock also "reacts" to clicks that did nothing, a second later."""
         s = self.settings.settle
         if not self._reactions:
             return s
-        wait = min(s.timeout_s, max(s.no_reaction_s, 2.0 * max(self._reactions)))
+        typical = statistics.median(self._reactions)
+        wait = min(s.timeout_s, MAX_NO_REACTION_S, max(s.no_reaction_s, 2.0 * typical))
         return replace(s, no_reaction_s=wait) if wait != s.no_reaction_s else s
 
     def close(self) -> None:

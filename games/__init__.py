@@ -9,6 +9,8 @@ register(
     profile="spire",
     description="built-in mouse-only deck-building card battler (pygame)",
 )
-register(id="gnome-mines-v0", profile="gnome-mines", description="Debian's GNOME Mines (live window)")
+register(
+    id="gnome-mines-v0", profile="gnome-mines", description="Debian's GNOME Mines (live window)"
+)
 
 __all__ = ["GameSpec", "make", "register", "registered", "spec"]

@@ -28,4 +28,5 @@ fi
 PY=.venv/bin/python
 [ -x "$PY" ] || PY=python3
 "$PY" -m ruff check agent skills games tests bench scripts
+"$PY" -m ruff format --check --quiet agent skills games tests bench scripts
 "$PY" -m pytest -q -p no:cacheprovider "$@"

@@ -15,6 +15,9 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
+import numpy as np
+
 from agent.brains.base import Namer, Naming
 from agent.cycle.strategy import Recipe
 from agent.cycle.trial import ground_step, step_from_action, target_of
@@ -80,6 +83,7 @@ def skill_from_exploration(
     first = [] if prefix is None else [target_of(prefix, frame)]
     targets = (*first, getattr(action, "target", None))
     named = namer.name(Naming(frame, (action,) * len(targets), targets, after), recipe)
+    evidence = graph.add_evidence(evidence_png(frame, action))
     skill = Skill.create(
         steps,
         scope=scope,
@@ -87,8 +91,25 @@ def skill_from_exploration(
         description=named.description,
         effect=Effect(description=named.description, next_state=next_state),
         provenance=(Provenance(agent=agent_id, game=scope, step=step),),
+        evidence=(evidence,),
     )
     return graph.add_skill(skill, available_in=[state_id]), named.model_calls
+
+
+def evidence_png(frame: Frame, action: Action, width: int = 320) -> bytes:
+    """A small picture of the frame a skill was found on, its click marked: what `skills graph
+    --format html` shows a person next to the skill's name and stats."""
+    image = cv2.cvtColor(np.ascontiguousarray(frame.image), cv2.COLOR_RGB2BGR)
+    if hasattr(action, "x"):
+        centre = (int(action.x * frame.scale), int(action.y * frame.scale))
+        radius = max(6, frame.width // 60)
+        cv2.circle(image, centre, radius, (0, 0, 255), max(2, frame.width // 400))
+    factor = min(1.0, width / max(1, frame.width))
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    ok, png = cv2.imencode(".png", small)
+    if not ok:  # pragma: no cover - OpenCV encodes any uint8 image
+        raise ValueError("could not encode the evidence frame")
+    return png.tobytes()
 
 
 class Chains:

@@ -45,6 +45,16 @@ def test_the_agent_creates_named_skills_and_reuses_them(played):
     assert stats["states"] >= 3 and all(s.state for s in steps)
 
 
+def test_each_skill_found_by_exploring_shows_its_frame(played):
+    _, _, _, library = played
+    with SkillGraph.open(library) as graph:
+        snap = graph.store.snapshot()
+    single = [s for s in snap.skills if len(s.steps) == 1]
+    assert single and all(s.evidence for s in single)
+    for sha in (sha for s in single for sha in s.evidence):
+        assert snap.evidence[sha].startswith(b"\x89PNG"), "evidence is a stored PNG"
+
+
 @pytest.mark.slow
 def test_its_actions_change_the_screen_far_more_often_than_random_clicks(played):
     steps, _, random_steps, _ = played

@@ -1,7 +1,7 @@
 """EGuR strategies: *how* a decision is made, as data cached per state cluster.
 
 A Strategy record (skills.model.Strategy) carries a `recipe` dict; `Recipe.parse` validates it
-(pydantic at the edge) into a frozen dataclass the cycle interprets -- never executed as code:
+(a frozen pydantic model) into a Recipe the cycle interprets -- never executed as code:
 
     tier per role     propose/judge/name/reflect: "offline" | "vlm" | any tier the learner holds
     prompts           prompt id per role (VLM tiers), e.g. propose_prompt="propose"
@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 ROLES = ("propose", "judge", "name", "reflect")
 
 
-class _RecipeModel(BaseModel):
+class Recipe(BaseModel):
+    """A strategy's recipe, validated (pydantic: recipes are stored data, checked when loaded).
+    See the module docstring for each field's meaning."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1)
     propose: str = "offline"
@@ -48,39 +51,18 @@ class _RecipeModel(BaseModel):
     explore_bonus: float = Field(0.5, ge=0, le=10)
     budget: int = Field(0, ge=0)
 
-
-@dataclass(frozen=True)
-class Recipe:
-    """A strategy's recipe, validated. See the module docstring for each field's meaning."""
-
-    name: str
-    propose: str = "offline"
-    judge: str = "offline"
-    name_with: str = "offline"
-    reflect_with: str = "offline"
-    propose_prompt: str = "propose"
-    judge_prompt: str = "judge"
-    name_prompt: str = "name"
-    reflect_prompt: str = "reflect"
-    temperature: float = 0.0
-    samples: int = 1
-    reflect: bool = False
-    replay: bool = False
-    explore_bonus: float = 0.5
-    budget: int = 0
-
     @classmethod
     def parse(cls, data: dict[str, str | int | float | bool]) -> Recipe:
         """A Recipe from a stored recipe dict; ConfigError names what is wrong."""
         try:
-            return cls(**_RecipeModel.model_validate(data).model_dump())
+            return cls.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             raise ConfigError(f"bad strategy recipe ({where}): {err['msg']}") from None
 
     def to_data(self) -> dict[str, str | int | float | bool]:
-        return dict(_RecipeModel(**self.__dict__).model_dump())
+        return self.model_dump()
 
     def tier_for(self, role: str) -> str:
         """Which brain tier answers `role` ("propose", "judge", "name" or "reflect")."""

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -17,6 +14,7 @@ from agent.replay.reader import Replay
 from agent.replay.summary import summarize
 from agent.replay.video import count_frames, write_mp4
 from agent.types import describe_action
+from tests.chromium import CHROMIUM, chromium
 
 
 def test_html_is_self_contained_and_shows_every_step(toy_recording: Path) -> None:
@@ -49,19 +47,6 @@ def test_summary_figures(toy_recording: Path) -> None:
     assert s.progress_last == 12.0 and s.ended == "completed" and s.damage == ()
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.mark.chromium
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
@@ -69,18 +54,8 @@ def test_report_renders_in_headless_chromium(toy_recording: Path, tmp_path: Path
     replay = Replay(toy_recording)
     page = write_html(replay, tmp_path / "report.html")
     shot = tmp_path / "shot.png"
-    profile = tempfile.mkdtemp()
-    base = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}"]
-    try:
-        subprocess.run(
-            [*base, f"--screenshot={shot}", "--window-size=1200,1400", page.as_uri()],
-            capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
-        dom = subprocess.run(
-            [*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60
-        ).stdout
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    chromium(f"--screenshot={shot}", "--window-size=1200,1400", page.as_uri(), timeout=60)
+    dom = chromium("--dump-dom", page.as_uri(), timeout=60).stdout.decode()
     image = cv2.imread(str(shot))
     assert image is not None, "chromium wrote no screenshot"
     assert image.std() > 10 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50

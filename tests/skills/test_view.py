@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import networkx as nx
@@ -14,6 +12,7 @@ import numpy as np
 import pytest
 
 from skills.view import render
+from tests.chromium import chromium
 from tests.skills.libraries import sample_library
 
 
@@ -46,31 +45,6 @@ def test_html_is_self_contained() -> None:
     assert "<svg" in page and "<script>" in page
 
 
-def _chromium(*args: str) -> subprocess.CompletedProcess:
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    try:
-        return subprocess.run(
-            [
-                shutil.which("chromium") or "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                *args,
-            ],
-            capture_output=True,
-            timeout=90,
-            check=False,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-
-
 @pytest.mark.chromium
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
@@ -80,7 +54,7 @@ def test_chromium_renders_the_graph_offline(tmp_path: Path) -> None:
     page = tmp_path / "library.html"
     page.write_text(render(sample_library(), "html"), encoding="utf-8")
     shot = tmp_path / "shot.png"
-    _chromium(f"--screenshot={shot}", "--window-size=1280,900", page.as_uri())
+    chromium(f"--screenshot={shot}", "--window-size=1280,900", page.as_uri())
     image = cv2.imread(str(shot))
     assert image is not None, "chromium wrote no screenshot"
     assert image.shape[:2] == (900, 1280)
@@ -91,6 +65,6 @@ def test_chromium_renders_the_graph_offline(tmp_path: Path) -> None:
     graph_area = image[:, :900]
     blue = np.all(np.abs(graph_area.astype(int) - [192, 120, 74]) < 30, axis=2)  # BGR state boxes
     assert blue.sum() > 50
-    dom = _chromium("--dump-dom", page.as_uri()).stdout.decode()
+    dom = chromium("--dump-dom", page.as_uri()).stdout.decode()
     assert "click 'Play'" in dom
     assert "<svg" in dom

@@ -13,6 +13,10 @@ sizes; it lives here, not in agent/):
     buttons and the header-bar buttons, rectangles measured once on a capture (pixels below).
   * gnome-mines 8 x 8 board: the board spans x 25..411, y 72..456 of the window; the 8 x 8 cells
     divide it evenly (pitch 48.25 px, 4 px gutters), plus the three side buttons and header bar.
+  * gnome-mines "Best Times" dialog (opened through the header-bar menu, modal, drawn over the
+    board): its only clickable thing is the close button around the small "x" glyph in its own
+    header bar, 28 x 28 at (409, 12) from the dialog's top-left corner. The dialog is a separate
+    window, so the scene is the screen region of the game window, as the agent sees it.
   * aisleriot 3.22 Klondike (800 x 600 client area): five menu items, seven toolbar buttons,
     the stock and five empty slots (waste + four foundations) measured on a capture, and the
     seven face-up tableau cards, whose places follow from the deal (column i: x = 9 + 114.3 i,
@@ -87,6 +91,11 @@ def mines_board() -> Scene:
         ("button:pause", Rect(437, 398, 150, 60)),
     ]
     return Scene("mines-board", (610, 482), tuple(truth + _mines_header()))
+
+
+def mines_scores(dialog: Rect, window: Rect) -> Scene:
+    close = Rect(dialog.x - window.x + 409, dialog.y - window.y + 12, 28, 28)
+    return Scene("mines-scores", (window.w, window.h), (("button:close_dialog", close),))
 
 
 def klondike() -> Scene:
@@ -180,6 +189,11 @@ class Display:
         bgr = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
+    def grab_region(self, region: Rect) -> np.ndarray:
+        """The screen inside `region` (root coordinates), whatever windows are on top."""
+        screen = self.grab("root")
+        return screen[region.y : region.y + region.h, region.x : region.x + region.w].copy()
+
     def close(self) -> None:
         for proc in reversed(self.procs):
             _signal_group(proc, signal.SIGTERM)
@@ -221,7 +235,7 @@ def settle_grab(display: Display, wid: str, quiet: float = 0.6, timeout: float =
 
 
 def capture(display: Display) -> list[tuple[Scene, np.ndarray]]:
-    """The three scenes, each as (scene, RGB window image)."""
+    """The four scenes, each as (scene, RGB window image)."""
     shots = []
     display.launch([PACKAGES["gnome-mines"]])
     wid, _ = display.wait_window("^Mines$")
@@ -233,6 +247,17 @@ def capture(display: Display) -> list[tuple[Scene, np.ndarray]]:
     time.sleep(1.0)
     display.xdotool("mousemove", "--window", wid, "1", str(h - 2))  # no hover highlight
     shots.append((mines_board(), settle_grab(display, wid)))
+    # The script (not the agent) opens the Best Times dialog: menu button, then "Scores".
+    _, window = display.wait_window("^Mines$")
+    display.xdotool("mousemove", "--window", wid, str(w * 455 // 610), str(h * 26 // 482))
+    display.xdotool("click", "1")
+    time.sleep(1.0)
+    display.xdotool("mousemove", "--window", wid, str(w * 399 // 610), str(h * 87 // 482))
+    display.xdotool("click", "1")
+    _, dialog = display.wait_window("^Best Times$")
+    display.xdotool("mousemove", "0", "0")
+    time.sleep(1.0)
+    shots.append((mines_scores(dialog, window), display.grab_region(window)))
     display.launch([PACKAGES["aisleriot"], "klondike"])
     wid, _ = display.wait_window("Klondike")
     shots.append((klondike(), settle_grab(display, wid)))

@@ -1,10 +1,12 @@
 """Candidates: proposals of clickable things found by classical vision, game-agnostic and CPU-fast.
 
-Four proposal sources run on a downscaled work copy of the frame (at most 640 px wide):
+Five proposal sources run on a downscaled work copy of the frame (at most 640 px wide):
   * contours of colour edges (framed things: buttons, cards, cells, icons),
   * flat colour regions enclosed by edges (filled buttons, tiles, board cells),
   * text lines (glyphs and words joined into lines: labels, menu entries),
-  * foreground blobs on the dominant background colour (sprites, tokens, whole cards).
+  * foreground blobs on the dominant background colour (sprites, tokens, whole cards),
+  * lone glyphs (a small, compact, high-contrast mark on a calm margin: a dialog's close "x",
+    window buttons, "?" icons, arrows), padded to a box big enough to click.
 Boxes are filtered by size and shape and scored by how well they stand out (edge support on the
 box border, colour contrast against a ring around it, a calm margin). Near-duplicates are merged
 (non-maximum suppression), a box nested in one at most twice its size is the same thing, parts
@@ -36,7 +38,7 @@ class Candidate:
     descriptor: scale-robust appearance vector (see agent.perception.descriptor).
     text: OCR text, filled in only when text reading was asked for ("" otherwise).
     score: 0..1, how strongly it stands out (edge support on its border, contrast around it).
-    source: which proposal source found it ("edge", "region", "text" or "blob").
+    source: which proposal source found it ("edge", "region", "text", "blob" or "glyph").
     """
 
     box: Rect
@@ -90,7 +92,7 @@ def candidates(
     return out
 
 
-_SOURCES = ("edge", "region", "text", "blob")
+_SOURCES = ("edge", "region", "text", "blob", "glyph")
 
 
 def _scaled(rect: Rect, factor: float) -> Rect:
@@ -156,8 +158,11 @@ def _proposals(
         )
         rows.append(np.column_stack([grown, np.ones(len(grown), np.int64)]))
 
-    rows.append(_text_lines(grey))
+    gradient = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    _, contrast = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    rows.append(_text_lines(contrast))
     rows.append(_blobs(rgb))
+    rows.append(_glyphs(gradient, contrast))
     boxes = np.concatenate([r for r in rows if len(r)], axis=0) if rows else np.zeros((0, 5))
     if len(boxes) == 0:
         return np.zeros((0, 5), np.int32)
@@ -200,11 +205,38 @@ def _blobs(rgb: np.ndarray) -> np.ndarray:
     return np.column_stack([st[:, :4] * 2, np.full(len(st), 3)]).astype(np.int32)
 
 
-def _text_lines(grey: np.ndarray) -> np.ndarray:
-    """Boxes of text lines: strong local contrast, glyphs and words joined into lines by a
+def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """Boxes of lone glyphs: a compact, roughly square patch of strong local contrast, 3 to 16
+    work pixels across, with no other contrast within a margin as wide as itself (a letter has
+    neighbours, a close "x" or an arrow in a header bar does not). The box is the glyph padded
+    to 2.5 times its size: clicking a glyph means clicking the button drawn around it."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(contrast, connectivity=8)
+    st = stats[1:].astype(np.int64)
+    long, short = np.maximum(st[:, 2], st[:, 3]), np.minimum(st[:, 2], st[:, 3])
+    st = st[(long >= 3) & (long <= 16) & (long <= 2 * short)]
+    if len(st) == 0:
+        return np.zeros((0, 5), np.int32)
+    x, y, w, h = st[:, 0], st[:, 1], st[:, 2], st[:, 3]
+    height, width = contrast.shape
+    m = np.maximum(4, np.maximum(w, h))
+    x0, y0 = np.maximum(0, x - m), np.maximum(0, y - m)
+    x1, y1 = np.minimum(width, x + w + m), np.minimum(height, y + h + m)
+    integral = cv2.integral((contrast > 0).astype(np.uint8))
+    ring = _sums(integral, x0, y0, x1 - x0, y1 - y0) - _sums(integral, x, y, w, h)
+    peak = np.array([gradient[b : b + d, a : a + c].max() for a, b, c, d in st[:, :4]])
+    st = st[(ring == 0) & (peak >= _GLYPH_MIN_GRADIENT)]
+    side = (np.maximum(st[:, 2], st[:, 3]) * 5 + 1) // 2
+    cx, cy = st[:, 0] + st[:, 2] // 2, st[:, 1] + st[:, 3] // 2
+    return np.column_stack([cx - side // 2, cy - side // 2, side, side, np.full(len(st), 4)])
+
+
+_GLYPH_MIN_GRADIENT = 90
+"""A lone glyph is drawn to be seen: its strongest 3 x 3 grey-level step is at least this."""
+
+
+def _text_lines(mask: np.ndarray) -> np.ndarray:
+    """Boxes of text lines in the local-contrast mask: glyphs and words joined into lines by a
     closing wider than a word gap and taller than the gap between accents and letters."""
-    gradient = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     rows = []
     for kw, kh in ((11, 3),):
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kw, kh))
@@ -267,9 +299,12 @@ def _scores(
     density = np.where(margin > 0, busy / np.maximum(margin, 1), 0.0)
     isolation = 1.0 - np.minimum(1.0, density / 0.15)
     score = 0.45 * border + 0.3 * np.minimum(1.0, contrast) + 0.25 * isolation
-    # A text line has no frame of its own: judge it by how calm its margin is instead, so it
-    # outranks (and then absorbs, see _prune_parts) the glyph boxes inside it.
-    text = boxes[:, 4] == 2
+    # A text line or a lone glyph has no frame of its own: judge it by how calm its margin is
+    # instead, so a text line outranks (and then absorbs, see _prune_parts) the boxes inside it.
+    # A glyph's calm margin was checked when it was found (its padded box may reach a
+    # neighbouring edge, which says nothing about the glyph).
+    text = (boxes[:, 4] == 2) | (boxes[:, 4] == 4)
+    isolation = np.where(boxes[:, 4] == 4, 1.0, isolation)
     text_score = 0.6 * isolation + 0.4 * np.minimum(1.0, contrast * 2)
     score = np.where(text, np.maximum(score, text_score), score)
     return score.astype(np.float32), border
@@ -328,7 +363,8 @@ def _prune_parts(
     is dropped and its children stay -- or an *object* (a card with pips and art, a button with
     its label): when it is solid (framed by edges, or one foreground blob) and small enough to
     be one clickable thing (at most `part_max_parent_fraction` of the frame), everything inside
-    it is dropped. Loose boxes (around a web of lines) never swallow what they enclose.
+    it is dropped, lone glyphs excepted. Loose boxes (around a web of lines) never swallow what
+    they enclose.
     """
     if len(keep) < 2:
         return keep[: settings.max_candidates]
@@ -340,6 +376,7 @@ def _prune_parts(
     # inside[i, j]: box i lies (90%) within the clearly larger box j.
     inside = (iw * ih >= 0.9 * area[:, None]) & (area[None, :] > 1.3 * area[:, None])
     solid = solid[keep]
+    glyph = boxes[keep, 4] == 4
     drop = np.zeros(len(keep), bool)
     # `whole` is already per kept box. A box nested in another of at most twice its area is the
     # same thing outlined twice (a sprite and its body, a token and its ring): keep the one that
@@ -356,7 +393,9 @@ def _prune_parts(
         if not whole[j] and _is_container(b, direct, area[j]):
             drop[j] = True
         elif solid[j] and area[j] <= settings.part_max_parent_fraction * frame_area:
-            drop[kids] = True
+            # A lone glyph is the icon of a thing at most 4 times its box, else a control of
+            # its own (a close "x" in a header bar).
+            drop[kids[~glyph[kids] | (area[j] <= 4 * area[kids])]] = True
     return [k for k, d in zip(keep, drop, strict=True) if not d][: settings.max_candidates]
 
 

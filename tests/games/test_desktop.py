@@ -170,3 +170,27 @@ def test_gnome_mines_profile_finds_its_window_and_reads_the_flag_counter(xvfb: s
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        ("mines_board_610x482.png", 0.0),  # the default window: "0/10" under the flag
+        ("mines_maximised_1920x1080.png", 0.0),  # maximised, relaid out: "0/40", a dialog open
+    ],
+)
+def test_gnome_mines_flag_counter_is_read_at_both_window_layouts(frame: str, expected) -> None:
+    """The agent may maximise the window (its title bar is part of the game window); the
+    profile's progress region must still hold the flag counter, and not the clock."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    import cv2
+
+    from agent.perception.text import TextReader
+
+    image = cv2.cvtColor(
+        cv2.imread(str(Path(__file__).parent / "frames" / frame)), cv2.COLOR_BGR2RGB
+    )
+    progress = load_profile("gnome-mines").progress
+    assert isinstance(progress, OcrProgress)
+    text = TextReader().read(image, progress.rect(image.shape[1], image.shape[0]))
+    assert progress.parse(text) == expected, text

@@ -45,6 +45,11 @@ class Settings(BaseModel):
     window_timeout_s: float = Field(
         20.0, gt=0, description="Longest wait for the game window to appear."
     )
+    relaunch: int = Field(
+        10,
+        ge=0,
+        description="How often a launched game that the agent closed (clean exit) is started again.",
+    )
     brain: Literal["offline", "vlm", "random"] = Field(
         "offline", description="Who decides: the offline brain, a VLM, or the random baseline."
     )

@@ -201,6 +201,7 @@ def open_body(
                 display=name_of_display,
                 launch=tuple(command or ()),
                 window_timeout_s=settings.window_timeout_s,
+                relaunch=settings.relaunch if command else 0,
                 mouse=MouseSettings(
                     dry_run=settings.dry_run, max_actions_per_second=settings.actions_per_second
                 ),

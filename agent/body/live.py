@@ -9,7 +9,9 @@ up in them: one game per display.
 It can own the game process (`launch=[...]`): started with DISPLAY set in the child's environment
 only, waited for until its window appears (a clear error if it exits first), terminated on close.
 If the process dies mid-run, the next step raises WindowLost with its exit code and last stderr
-lines.
+lines -- unless it exited cleanly (code 0: the agent clicked the game's own close or quit button)
+and `relaunch` allows it: then the game is started again and that step's outcome is its first
+frame, so a long unattended run survives an agent that has not yet learnt what "close" does.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class LiveSettings:
     """Base environment for the launched game (default: this process's); DISPLAY is added."""
     window_timeout_s: float = 20.0
     """How long to wait for the window to appear."""
+    relaunch: int = 0
+    """How many times a launched game that exits cleanly mid-run is started again (0: never)."""
     mouse: MouseSettings = field(default_factory=MouseSettings)
     settle: SettleSettings = field(default_factory=SettleSettings)
 
@@ -72,6 +76,7 @@ class LiveWindow:
         self._log: tempfile._TemporaryFileWrapper[bytes] | None = None
         self._window: WindowHandle | None = None
         self._reactions: deque[float] = deque(maxlen=20)  # recent action -> first change times
+        self.relaunches = 0
 
     # -- Game protocol --------------------------------------------------------------------------
 
@@ -99,7 +104,15 @@ class LiveWindow:
         if not self.mouse.settings.dry_run:
             self._window.activate()
         self.mouse.perform(action, rect, screen)
-        result = settle(self._grab, reference, self._settle_settings())
+        try:
+            result = settle(self._grab, reference, self._settle_settings())
+        except WindowLost:
+            if not self._may_relaunch():
+                raise
+            start = time.monotonic()
+            self._relaunch()
+            result = settle(self._grab, None, self.settings.settle)
+            return Outcome(result.frame, time.monotonic() - start, result.settled)
         if result.reaction_s is not None:
             self._reactions.append(result.reaction_s)
         return Outcome(result.frame, result.settle_s, result.settled)
@@ -183,6 +196,29 @@ class LiveWindow:
                         f"{s.window_timeout_s:g}s (visible titles: {titles or 'none'})"
                     ) from None
             time.sleep(0.1)
+
+    def _may_relaunch(self) -> bool:
+        """Did our game exit cleanly (code 0), with a relaunch left?"""
+        if self._process is None or self.relaunches >= self.settings.relaunch:
+            return False
+        try:
+            return self._process.wait(timeout=2.0) == 0  # the window goes a moment before the exit
+        except subprocess.TimeoutExpired:
+            return False
+
+    def _relaunch(self) -> None:
+        self.relaunches += 1
+        log.warning(
+            "the game exited cleanly after an action; starting it again (%d of %d)",
+            self.relaunches,
+            self.settings.relaunch,
+        )
+        if self._window is not None:
+            self._window.close()
+        if self._log is not None:
+            self._log.close()
+        self._window = None
+        self._window = self._open()
 
     def _start_process(self) -> None:
         s = self.settings

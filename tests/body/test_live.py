@@ -145,3 +145,28 @@ def test_window_that_never_appears_is_window_not_found(xvfb: str) -> None:
     settings = LiveSettings(title="^no such game$", display=xvfb, window_timeout_s=0.5)
     with pytest.raises(WindowNotFound, match=r"'\^no such game\$' after 0.5s \(visible titles:"):
         LiveWindow(settings).reset()
+
+
+@pytest.mark.live
+def test_a_game_closed_by_its_own_button_is_relaunched_when_allowed(xvfb: str, tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    quit_at = ("--quit-button", "300,10,40,30")
+    with LiveWindow(_settings(xvfb, events, *quit_at, relaunch=1)) as game:
+        game.reset()
+        first = game.process
+        outcome = game.step(Click(320, 25))  # the game's own "close" button
+        assert game.relaunches == 1 and game.process is not first
+        assert first is not None and first.returncode == 0
+        assert outcome.frame.image.shape == (300, 400, 3)
+        assert tuple(game.step(Click(100, 70)).frame.image[70, 100]) == ORANGE  # plays on
+        with pytest.raises(WindowLost, match="code 0"):  # the one relaunch is used up
+            game.step(Click(320, 25))
+
+
+@pytest.mark.live
+def test_a_game_that_quits_is_window_lost_without_relaunch(xvfb: str, tmp_path) -> None:
+    events = tmp_path / "events.jsonl"
+    with LiveWindow(_settings(xvfb, events, "--quit-button", "300,10,40,30")) as game:
+        game.reset()
+        with pytest.raises(WindowLost, match="code 0"):
+            game.step(Click(320, 25))

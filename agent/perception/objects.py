@@ -9,9 +9,11 @@ Five proposal sources run on a downscaled work copy of the frame (at most 640 px
     window buttons, "?" icons, arrows), padded to a box big enough to click.
 Boxes are filtered by size and shape and scored by how well they stand out (edge support on the
 box border, colour contrast against a ring around it, a calm margin). Near-duplicates are merged
-(non-maximum suppression), a box nested in one at most twice its size is the same thing, parts
-of a small solid object (a card's art and text, a button's label) are absorbed by it, and a
-container of lined-up items (a board, a hand, a toolbar) gives way to its items. Each survivor
+(non-maximum suppression), a box nested in one at most twice its size is the same thing, a text
+line is one thing (a word, not its letters), parts of a small solid object (a card's art and
+text, a button's label) are absorbed by it, and a container of lined-up items (a board, a hand,
+a toolbar) or a loose outline around several things (a loop in a web of lines) gives way to its
+items. Each survivor
 gets a scale-robust appearance descriptor (agent.perception.descriptor).
 """
 
@@ -68,11 +70,11 @@ def candidates(
     if len(boxes) == 0:
         return []
     lab_integral = cv2.integral(cv2.cvtColor(work.rgb, cv2.COLOR_RGB2LAB))
-    scores, border = _scores(lab_integral, edges, boxes)
+    scores, border, contrast = _scores(lab_integral, edges, boxes)
     keep = _merge(boxes, scores, settings)
-    solid = (border >= 0.5) | (boxes[:, 4] >= 1)
-    whole = _matches_blob(boxes, keep)
-    keep = _prune_parts(boxes, keep, solid, whole, work.rgb.shape[0] * work.rgb.shape[1], settings)
+    keep = _prune_parts(
+        boxes, keep, border, contrast, work.rgb.shape[0] * work.rgb.shape[1], settings
+    )
     if not settings.propose_text:
         keep = [k for k in keep if boxes[k, 4] != 2]
     if not keep:
@@ -206,14 +208,14 @@ def _blobs(rgb: np.ndarray) -> np.ndarray:
 
 
 def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
-    """Boxes of lone glyphs: a compact, roughly square patch of strong local contrast, 3 to 16
+    """Boxes of lone glyphs: a compact patch (at most 3:1) of strong local contrast, 3 to 16
     work pixels across, with no other contrast within a margin as wide as itself (a letter has
     neighbours, a close "x" or an arrow in a header bar does not). The box is the glyph padded
     to 2.5 times its size: clicking a glyph means clicking the button drawn around it."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(contrast, connectivity=8)
     st = stats[1:].astype(np.int64)
     long, short = np.maximum(st[:, 2], st[:, 3]), np.minimum(st[:, 2], st[:, 3])
-    st = st[(long >= 3) & (long <= 16) & (long <= 2 * short)]
+    st = st[(long >= 3) & (long <= 16) & (long <= 3 * short)]
     if len(st) == 0:
         return np.zeros((0, 5), np.int32)
     x, y, w, h = st[:, 0], st[:, 1], st[:, 2], st[:, 3]
@@ -223,12 +225,17 @@ def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     x1, y1 = np.minimum(width, x + w + m), np.minimum(height, y + h + m)
     integral = cv2.integral((contrast > 0).astype(np.uint8))
     ring = _sums(integral, x0, y0, x1 - x0, y1 - y0) - _sums(integral, x, y, w, h)
-    peak = np.array([gradient[b : b + d, a : a + c].max() for a, b, c, d in st[:, :4]])
-    st = st[(ring == 0) & (peak >= _GLYPH_MIN_GRADIENT)]
+    st = st[ring == 0]
+    peak = np.array([gradient[b : b + d, a : a + c].max() for a, b, c, d in st[:, :4]], int)
+    st = st[peak >= _GLYPH_MIN_GRADIENT]
     side = (np.maximum(st[:, 2], st[:, 3]) * 5 + 1) // 2
     cx, cy = st[:, 0] + st[:, 2] // 2, st[:, 1] + st[:, 3] // 2
     return np.column_stack([cx - side // 2, cy - side // 2, side, side, np.full(len(st), 4)])
 
+
+_LOOSE_MIN_CONTRAST = 0.6
+"""A loose outline is a thing only when its inside differs from its surroundings by at least
+this (in units of a Lab distance of 60)."""
 
 _GLYPH_MIN_GRADIENT = 90
 """A lone glyph is drawn to be seen: its strongest 3 x 3 grey-level step is at least this."""
@@ -245,7 +252,7 @@ def _text_lines(mask: np.ndarray) -> np.ndarray:
         st = stats[1:]
         w, h = st[:, 2], st[:, 3]
         fill = st[:, 4] / np.maximum(w * h, 1)
-        rows.append(st[(h >= 5) & (h <= 40) & (w >= h * 1.5) & (fill > 0.3)])
+        rows.append(st[(h >= 5) & (h <= 64) & (w >= h * 1.5) & (fill > 0.3)])
     st = np.concatenate(rows, axis=0)
     pad = np.maximum(2, st[:, 3] // 4)
     return np.column_stack(
@@ -261,9 +268,10 @@ def _text_lines(mask: np.ndarray) -> np.ndarray:
 
 def _scores(
     lab_integral: np.ndarray, edges: np.ndarray, boxes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(score, border) per box: score 0..1 blends edge support along the box border (`border`),
-    contrast against a ring around it, and the calm of its margin."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, border, contrast) per box: score 0..1 blends edge support along the box border
+    (`border`), contrast against a ring around it (`contrast`, 1 = a Lab distance of 60) and the
+    calm of its margin."""
     height, width = edges.shape
     band = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
     ib = cv2.integral(band.astype(np.uint8))
@@ -307,7 +315,7 @@ def _scores(
     isolation = np.where(boxes[:, 4] == 4, 1.0, isolation)
     text_score = 0.6 * isolation + 0.4 * np.minimum(1.0, contrast * 2)
     score = np.where(text, np.maximum(score, text_score), score)
-    return score.astype(np.float32), border
+    return score.astype(np.float32), border, contrast
 
 
 def _sums(integral: np.ndarray, x, y, w, h) -> np.ndarray:
@@ -325,46 +333,52 @@ def _merge(boxes: np.ndarray, scores: np.ndarray, settings: PerceptionSettings) 
     return [int(i) for i in order[np.argsort(-scores[order], kind="stable")]]
 
 
-def _matches_blob(boxes: np.ndarray, keep: list[int]) -> np.ndarray:
-    """Per kept box: is it (IoU >= 0.8) the box of a foreground blob?"""
-    blobs = boxes[boxes[:, 4] == 3, :4].astype(np.float64)
+def _matches_source(boxes: np.ndarray, keep: list[int], source: int, iou: float) -> np.ndarray:
+    """Per kept box: is it (IoU >= `iou`) the box of a proposal from `source`?"""
+    others = boxes[boxes[:, 4] == source, :4].astype(np.float64)
     kept = boxes[keep, :4].astype(np.float64)
-    if len(blobs) == 0 or len(kept) == 0:
+    if len(others) == 0 or len(kept) == 0:
         return np.zeros(len(keep), bool)
     ix = np.clip(
-        np.minimum(kept[:, None, 0] + kept[:, None, 2], blobs[None, :, 0] + blobs[None, :, 2])
-        - np.maximum(kept[:, None, 0], blobs[None, :, 0]),
+        np.minimum(kept[:, None, 0] + kept[:, None, 2], others[None, :, 0] + others[None, :, 2])
+        - np.maximum(kept[:, None, 0], others[None, :, 0]),
         0,
         None,
     )
     iy = np.clip(
-        np.minimum(kept[:, None, 1] + kept[:, None, 3], blobs[None, :, 1] + blobs[None, :, 3])
-        - np.maximum(kept[:, None, 1], blobs[None, :, 1]),
+        np.minimum(kept[:, None, 1] + kept[:, None, 3], others[None, :, 1] + others[None, :, 3])
+        - np.maximum(kept[:, None, 1], others[None, :, 1]),
         0,
         None,
     )
     inter = ix * iy
-    union = (kept[:, 2] * kept[:, 3])[:, None] + (blobs[:, 2] * blobs[:, 3])[None, :] - inter
-    return (inter / np.maximum(union, 1e-6) >= 0.8).any(axis=1)
+    union = (kept[:, 2] * kept[:, 3])[:, None] + (others[:, 2] * others[:, 3])[None, :] - inter
+    return (inter / np.maximum(union, 1e-6) >= iou).any(axis=1)
 
 
 def _prune_parts(
     boxes: np.ndarray,
     keep: list[int],
-    solid: np.ndarray,
-    whole: np.ndarray,
+    border: np.ndarray,
+    contrast: np.ndarray,
     frame_area: int,
     settings: PerceptionSettings,
 ) -> list[int]:
-    """Drop parts of things and panels of things, then cap the count.
+    """Drop outlines of nothing, parts of things and panels of things, then cap the count.
 
-    A kept box that contains others is either a *container* (see _is_container: a board of
-    cells, a row of cards, a toolbar) -- the container
-    is dropped and its children stay -- or an *object* (a card with pips and art, a button with
-    its label): when it is solid (framed by edges, or one foreground blob) and small enough to
-    be one clickable thing (at most `part_max_parent_fraction` of the frame), everything inside
-    it is dropped, lone glyphs excepted. Loose boxes (around a web of lines) never swallow what
-    they enclose.
+    A *loose* box is an edge outline with little edge support on its own border and no
+    foreground blob of its shape (a loop in a web of connecting lines, the outline of a bare
+    word): it is dropped when its inside looks like its outside, and it never swallows what it
+    encloses.
+
+    A kept box that contains others is either a *text line* (a word or a label: one thing, its
+    letters and their outlines are dropped), a *container* (see _is_container: a board of cells,
+    a row of cards, a toolbar) or a loose *group* around two or more things (a loop of lines
+    through several nodes) -- containers and groups are dropped and their children stay -- or
+    an *object* (a card with pips and art, a button with its label): when it is solid (framed by
+    edges, or one foreground blob) and small enough to be one clickable thing (at most
+    `part_max_parent_fraction` of the frame), everything inside it is dropped, lone glyphs
+    excepted.
     """
     if len(keep) < 2:
         return keep[: settings.max_candidates]
@@ -375,22 +389,33 @@ def _prune_parts(
     ih = np.clip(np.minimum(y1[:, None], y1[None]) - np.maximum(y0[:, None], y0[None]), 0, None)
     # inside[i, j]: box i lies (90%) within the clearly larger box j.
     inside = (iw * ih >= 0.9 * area[:, None]) & (area[None, :] > 1.3 * area[:, None])
-    solid = solid[keep]
-    glyph = boxes[keep, 4] == 4
-    drop = np.zeros(len(keep), bool)
-    # `whole` is already per kept box. A box nested in another of at most twice its area is the
+    source, border = boxes[keep, 4], border[keep]
+    whole = _matches_source(boxes, keep, 3, 0.8)
+    text = (source == 2) | _matches_source(boxes, keep, 2, settings.merge_iou)
+    solid = (border >= 0.5) | (source >= 1)
+    loose = ~solid & ~whole
+    thing = np.minimum(b[:, 2], b[:, 3]) >= 8
+    glyph = source == 4
+    drop = loose & (contrast[keep] < _LOOSE_MIN_CONTRAST)
+    # A box nested in another of at most twice its area is the
     # same thing outlined twice (a sprite and its body, a token and its ring): keep the one that
     # ranks first (keep is ordered best first).
     same = inside & (area[None, :] <= 2.0 * area[:, None])
+    # A word's outline inside its text line gives way to the line (which holds the whole word).
     for i, j in zip(*np.nonzero(same), strict=True):
         if not drop[i] and not drop[j]:
-            drop[max(i, j)] = True
+            drop[i if text[j] and not text[i] else max(i, j)] = True
     for j in np.argsort(-area):
         if drop[j] or not inside[:, j].any():
             continue
         kids = np.flatnonzero(inside[:, j])
         direct = kids[~inside[np.ix_(kids, kids)].any(axis=1)]
-        if not whole[j] and _is_container(b, direct, area[j]):
+        if text[j]:
+            # A text line is one thing (a word or a label), never a row of its letters.
+            drop[kids] = True
+        elif (loose[j] and thing[direct].sum() >= 2) or (
+            not whole[j] and _is_container(b, direct, area[j])
+        ):
             drop[j] = True
         elif solid[j] and area[j] <= settings.part_max_parent_fraction * frame_area:
             # A lone glyph is the icon of a thing at most 4 times its box, else a control of

@@ -392,8 +392,8 @@ def _prune_parts(
     source, border = boxes[keep, 4], border[keep]
     whole = _matches_source(boxes, keep, 3, 0.8)
     text = (source == 2) | _matches_source(boxes, keep, 2, settings.merge_iou)
-    solid = (border >= 0.5) | (source >= 1)
-    loose = ~solid & ~whole
+    solid = (border >= 0.5) | (source >= 1) | whole
+    loose = ~solid
     thing = np.minimum(b[:, 2], b[:, 3]) >= 8
     glyph = source == 4
     drop = loose & (contrast[keep] < _LOOSE_MIN_CONTRAST)
@@ -401,10 +401,12 @@ def _prune_parts(
     # same thing outlined twice (a sprite and its body, a token and its ring): keep the one that
     # ranks first (keep is ordered best first).
     same = inside & (area[None, :] <= 2.0 * area[:, None])
-    # A word's outline inside its text line gives way to the line (which holds the whole word).
+    # But a word's outline gives way to its text line and a part to the foreground blob of the
+    # whole thing (the outer box holds all of it).
+    outer_wins = (text[None, :] & ~text[:, None]) | (whole[None, :] & ~whole[:, None])
     for i, j in zip(*np.nonzero(same), strict=True):
         if not drop[i] and not drop[j]:
-            drop[i if text[j] and not text[i] else max(i, j)] = True
+            drop[i if outer_wins[i, j] else max(i, j)] = True
     for j in np.argsort(-area):
         if drop[j] or not inside[:, j].any():
             continue

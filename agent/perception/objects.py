@@ -373,12 +373,12 @@ def _prune_parts(
 
     A kept box that contains others is either a *text line* (a word or a label: one thing, its
     letters and their outlines are dropped), a *container* (see _is_container: a board of cells,
-    a row of cards, a toolbar) or a loose *group* around two or more things (a loop of lines
-    through several nodes) -- containers and groups are dropped and their children stay -- or
-    an *object* (a card with pips and art, a button with its label): when it is solid (framed by
-    edges, or one foreground blob) and small enough to be one clickable thing (at most
-    `part_max_parent_fraction` of the frame), everything inside it is dropped, lone glyphs
-    excepted.
+    a row of cards, a toolbar) or a *group* (a loose outline, or one too big to be an object and
+    not framed all round, around two or more things: a loop of lines through several nodes) --
+    containers and groups are dropped and their children stay -- or an *object* (a card with
+    pips and art, a button with its label): when it is solid (framed by edges, or one foreground
+    blob) and small enough to be one clickable thing (at most `part_max_parent_fraction` of the
+    frame), everything inside it is dropped, lone glyphs excepted.
     """
     if len(keep) < 2:
         return keep[: settings.max_candidates]
@@ -394,15 +394,18 @@ def _prune_parts(
     text = (source == 2) | _matches_source(boxes, keep, 2, settings.merge_iou)
     solid = (border >= 0.5) | (source >= 1) | whole
     loose = ~solid
+    big = area > settings.part_max_parent_fraction * frame_area
+    # Loose, or too big to be one object and not framed all round: around several things, such
+    # an outline is a group of them (a loop of lines through several nodes), not a thing.
+    grouping = loose | ((source == 0) & ~whole & (border < 0.9) & big)
     thing = np.minimum(b[:, 2], b[:, 3]) >= 8
     glyph = source == 4
     drop = loose & (contrast[keep] < _LOOSE_MIN_CONTRAST)
-    # A box nested in another of at most twice its area is the
-    # same thing outlined twice (a sprite and its body, a token and its ring): keep the one that
-    # ranks first (keep is ordered best first).
+    # A box nested in another of at most twice its area is the same thing outlined twice (a
+    # sprite and its body, a token and its ring): keep the one that ranks first (keep is ordered
+    # best first) -- but a word's outline gives way to its text line and a part to the
+    # foreground blob of the whole thing (the outer box holds all of it).
     same = inside & (area[None, :] <= 2.0 * area[:, None])
-    # But a word's outline gives way to its text line and a part to the foreground blob of the
-    # whole thing (the outer box holds all of it).
     outer_wins = (text[None, :] & ~text[:, None]) | (whole[None, :] & ~whole[:, None])
     for i, j in zip(*np.nonzero(same), strict=True):
         if not drop[i] and not drop[j]:
@@ -415,11 +418,11 @@ def _prune_parts(
         if text[j]:
             # A text line is one thing (a word or a label), never a row of its letters.
             drop[kids] = True
-        elif (loose[j] and thing[direct].sum() >= 2) or (
+        elif (grouping[j] and thing[direct].sum() >= 2) or (
             not whole[j] and _is_container(b, direct, area[j])
         ):
             drop[j] = True
-        elif solid[j] and area[j] <= settings.part_max_parent_fraction * frame_area:
+        elif solid[j] and not big[j]:
             # A lone glyph is the icon of a thing at most 4 times its box, else a control of
             # its own (a close "x" in a header bar).
             drop[kids[~glyph[kids] | (area[j] <= 4 * area[kids])]] = True

@@ -1,13 +1,16 @@
 """Perceive: one frame -> candidates, library state and progress reading (computed once per frame).
 
 The frame after an action is the frame the next decision starts from, so its perception is
-cached by identity and reused.
+cached by identity and reused. A frame that names its content (`content_id`: equal ids mean equal
+pixels, as a replayed frame's sha in its recording) has its pixel-only perception (candidates,
+progress reading, frame key) computed once per content and reused; the screen state is looked up
+every time, since seeing a frame counts a visit in the library.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from agent.cycle.memory import Seen, StateMemory
@@ -33,8 +36,18 @@ class Perceived:
         return self.frame.width / self.frame.scale, self.frame.height / self.frame.scale
 
 
+@dataclass(frozen=True)
+class _Pixels:
+    """What perception reads from pixels alone (the same for equal pixels)."""
+
+    candidates: tuple[Candidate, ...]
+    progress: float | None
+    key: bytes
+
+
 class Perceiver:
-    """Perceives frames; remembers the last one so the after-frame is not perceived twice."""
+    """Perceives frames; remembers the last one so the after-frame is not perceived twice, and
+    what it read from the pixels of the last `memo` contents (frames with a `content_id`)."""
 
     def __init__(
         self,
@@ -42,23 +55,42 @@ class Perceiver:
         settings: PerceptionSettings,
         progress: ProgressSignal | None = None,
         reader=None,
+        memo: int = 256,
     ) -> None:
         self._memory = memory
         self._settings = settings
         self._progress = ProgressReader(progress, reader) if progress else None
         self._last: Perceived | None = None
         self._frames: Counter[bytes] = Counter()
+        self._memo: OrderedDict[str, _Pixels] = OrderedDict()
+        self._memo_size = memo
 
     def perceive(self, frame: Frame) -> Perceived:
         if self._last is not None and self._last.frame.image is frame.image:
             return self._last
-        found = tuple(candidates(frame, self._settings))
+        pixels = self._pixels(frame)
         seen = self._memory.see(frame)
-        progress = self._progress.read(frame) if self._progress else None
-        key = frame_key(frame)
+        key = pixels.key
         self._frames[key] += 1
-        self._last = Perceived(frame, found, seen, progress, self._frames[key], key)
+        self._last = Perceived(
+            frame, pixels.candidates, seen, pixels.progress, self._frames[key], key
+        )
         return self._last
+
+    def _pixels(self, frame: Frame) -> _Pixels:
+        content = getattr(frame, "content_id", None)
+        known = self._memo.get(content) if content else None
+        if known is not None:
+            self._memo.move_to_end(content)
+            return known
+        found = tuple(candidates(frame, self._settings))
+        progress = self._progress.read(frame) if self._progress else None
+        pixels = _Pixels(found, progress, frame_key(frame))
+        if content:
+            self._memo[content] = pixels
+            if len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+        return pixels
 
 
 def frame_key(frame: Frame) -> bytes:

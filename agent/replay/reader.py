@@ -84,6 +84,14 @@ class ModelCallRecord:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class RecordedFrame(Frame):
+    """A stored frame: `content_id` is its sha in the recording (equal ids, equal pixels), so
+    perception of a screen seen again is not computed again (agent.cycle.perceive)."""
+
+    content_id: str = ""
+
+
 @dataclass(frozen=True)
 class FrameInfo:
     """Where and when a stored frame was grabbed (from its "frame" event)."""
@@ -360,5 +368,5 @@ class Replay:
         image = self.image(sha).view()
         info = info or self._frames.get(sha)
         if info is None:
-            return Frame(image, 0, 0.0, Rect(0, 0, image.shape[1], image.shape[0]))
-        return Frame(image, info.index, info.timestamp, info.region, info.scale)
+            info = FrameInfo(0, 0.0, Rect(0, 0, image.shape[1], image.shape[0]), 1.0)
+        return RecordedFrame(image, info.index, info.timestamp, info.region, info.scale, sha)

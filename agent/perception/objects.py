@@ -226,6 +226,8 @@ def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     integral = cv2.integral((contrast > 0).astype(np.uint8))
     ring = _sums(integral, x0, y0, x1 - x0, y1 - y0) - _sums(integral, x, y, w, h)
     st = st[ring == 0]
+    if len(st) > _MAX_GLYPHS:  # a texture of dots (stars, a grid of pips), not controls
+        return np.zeros((0, 5), np.int32)
     peak = np.array([gradient[b : b + d, a : a + c].max() for a, b, c, d in st[:, :4]], int)
     st = st[peak >= _GLYPH_MIN_GRADIENT]
     side = (np.maximum(st[:, 2], st[:, 3]) * 5 + 1) // 2
@@ -236,6 +238,9 @@ def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
 _LOOSE_MIN_CONTRAST = 0.6
 """A loose outline is a thing only when its inside differs from its surroundings by at least
 this (in units of a Lab distance of 60)."""
+
+_MAX_GLYPHS = 64
+"""Lone glyphs are rare; a frame with more has a dotted texture and the source says nothing."""
 
 _GLYPH_MIN_GRADIENT = 90
 """A lone glyph is drawn to be seen: its strongest 3 x 3 grey-level step is at least this."""

@@ -75,6 +75,17 @@ def test_noise_is_bounded_in_count_and_time():
     assert len(found) <= PerceptionSettings().max_candidates
 
 
+def test_a_field_of_dots_is_texture_not_a_crowd_of_glyph_buttons():
+    stars = np.zeros((720, 1280, 3), np.uint8)
+    for y in range(5, 715, 24):
+        for x in range(5, 1275, 24):
+            stars[y : y + 6, x : x + 6] = 255
+    start = time.perf_counter()
+    found = candidates(stars)
+    assert time.perf_counter() - start < 1.0
+    assert not [c for c in found if c.source == "glyph"]
+
+
 def test_huge_frame_is_processed_in_bounded_time():
     huge = np.zeros((8000, 8000, 3), np.uint8)
     huge[2000:3000, 2000:4000] = (200, 40, 40)

@@ -29,7 +29,14 @@ from agent.body.display import display_env
 from agent.body.mouse import Mouse, MouseSettings, PerformedAction
 from agent.body.screen import Screen
 from agent.body.settle import SettleSettings, settle
-from agent.body.window import FixedRegion, WindowHandle, X11Window, find_window, list_windows
+from agent.body.window import (
+    FixedRegion,
+    WindowHandle,
+    X11Window,
+    bounding_box,
+    find_window,
+    list_windows,
+)
 from agent.errors import ConfigError, WindowLost, WindowNotFound
 from agent.types import Action, Frame, Outcome, Rect
 
@@ -95,15 +102,16 @@ class LiveWindow:
         """Do `action` (window-relative) and return the settled frame after it."""
         if self._window is None:
             raise ConfigError("call reset() before step()")
-        rect = self._current_rect()
+        parts = self._current_parts()
+        rect = bounding_box(parts)
         screen = self.screen.screen_rect()
-        self.mouse.check(action, rect, screen)  # refuse before touching anything
+        self.mouse.check(action, rect, screen, parts)  # refuse before touching anything
         # A fresh grab, not the last settled frame: the game may have moved on while the agent
         # was thinking, and that must not count as this action's effect.
         reference = self.screen.grab(rect)
         if not self.mouse.settings.dry_run:
             self._window.activate()
-        self.mouse.perform(action, rect, screen)
+        self.mouse.perform(action, rect, screen, parts)
         try:
             result = settle(self._grab, reference, self._settle_settings())
         except WindowLost:
@@ -252,10 +260,14 @@ class LiveWindow:
         return " | ".join(text.strip().splitlines()[-lines:]) or "(no output)"
 
     def _current_rect(self) -> Rect:
+        return bounding_box(self._current_parts())
+
+    def _current_parts(self) -> list[Rect]:
+        """The game's window and its dialogs (screen rectangles); WindowLost when gone."""
         assert self._window is not None
         self._check_process()
         try:
-            return self._window.rect()
+            return self._window.parts()
         except WindowLost:
             # The window may vanish a moment before the process is reaped: prefer the exit code.
             if self._process is not None:

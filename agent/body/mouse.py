@@ -23,6 +23,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,9 +90,16 @@ class Mouse:
         if self.settings.max_actions_per_second <= 0:
             raise ConfigError("max_actions_per_second must be positive")
 
-    def check(self, action: Action, window: Rect, screen: Rect | None = None) -> tuple[Point, ...]:
+    def check(
+        self,
+        action: Action,
+        window: Rect,
+        screen: Rect | None = None,
+        parts: Sequence[Rect] | None = None,
+    ) -> tuple[Point, ...]:
         """Screen points of `action`; OutsideWindowError when any lies outside `window`
-        (or, when `screen` is given, on a part of the window that is off the screen)."""
+        (or, when `screen` is given, on a part of the window that is off the screen; or, when
+        `parts` is given, outside every one of them: the window and its dialogs)."""
         local = Rect(0, 0, window.w, window.h)
         points = []
         for p in action_points(action):
@@ -106,13 +114,25 @@ class Mouse:
                     f"refused {describe_action(action)}: ({p.x}, {p.y}) is on a part of the "
                     "window that is off the screen"
                 )
+            if parts is not None and not any(r.contains(on_screen.x, on_screen.y) for r in parts):
+                raise OutsideWindowError(
+                    f"refused {describe_action(action)}: ({p.x}, {p.y}) is between the game's "
+                    "windows, on none of them"
+                )
             points.append(on_screen)
         return tuple(points)
 
-    def perform(self, action: Action, window: Rect, screen: Rect | None = None) -> PerformedAction:
+    def perform(
+        self,
+        action: Action,
+        window: Rect,
+        screen: Rect | None = None,
+        parts: Sequence[Rect] | None = None,
+    ) -> PerformedAction:
         """Check, rate-limit and execute `action` in `window` (its current screen rectangle);
-        `screen`, when given, is the screen's rectangle (points off it are refused too)."""
-        points = self.check(action, window, screen)
+        `screen`, when given, is the screen's rectangle (points off it are refused too), and
+        `parts` the game's windows (points on none of them are refused)."""
+        points = self.check(action, window, screen, parts)
         self._wait_for_rate_cap()
         executed = not self.settings.dry_run
         if executed:

@@ -6,7 +6,11 @@ it is gone. Two kinds exist:
 
 - `X11Window`: a real window found by title regex (`find_window`). Titles are read from
   `_NET_WM_NAME` (UTF-8) and then `WM_NAME`; only viewable windows count. The geometry is refreshed
-  on every `rect()` call, because windows move.
+  on every `rect()` call, because windows move. The game's own dialogs (viewable windows that
+  are transient for it: a scores dialog, a shortcuts window) are part of the game: `parts()` lists
+  the window and its dialogs, `rect()` is their bounding box (what is grabbed), and a click must
+  land inside one of the parts. Otherwise a dialog reaching past the main window could never be
+  closed by an agent confined to that window.
 - `FixedRegion`: a fixed rectangle of the screen (`--region x,y,w,h`), for games whose window cannot
   be found by title. It never moves and is never lost.
 
@@ -29,6 +33,9 @@ from agent.types import Rect
 
 log = logging.getLogger(__name__)
 
+DIALOG_REFRESH_S = 0.25
+"""How often X11Window looks for new dialogs of its window (seconds)."""
+
 
 @dataclass(frozen=True)
 class WindowInfo:
@@ -46,6 +53,10 @@ class WindowHandle(Protocol):
 
     def rect(self) -> Rect:
         """The current client rectangle in screen coordinates; WindowLost when gone."""
+        ...
+
+    def parts(self) -> list[Rect]:
+        """The rectangles a click may land in (the window and its dialogs), screen coordinates."""
         ...
 
     def activate(self) -> None:
@@ -82,6 +93,9 @@ class FixedRegion:
     def rect(self) -> Rect:
         return self._region
 
+    def parts(self) -> list[Rect]:
+        return [self._region]
+
     def activate(self) -> None:
         """A region has no window to raise."""
 
@@ -98,21 +112,57 @@ class X11Window:
         self.description = f"window {info.title!r} (0x{info.id:x})"
         self._conn = conn if conn is not None else open_xlib(display)
         self._xwin = self._conn.create_resource_object("window", info.id)
+        self._dialogs: list[int] = []
+        self._dialogs_at = -DIALOG_REFRESH_S
 
     def rect(self) -> Rect:
+        return bounding_box(self.parts())
+
+    def parts(self) -> list[Rect]:
+        from Xlib.error import ConnectionClosedError, XError
+
+        main = self._client_rect(self._xwin)
+        if time.monotonic() - self._dialogs_at >= DIALOG_REFRESH_S:
+            self._dialogs = self._find_dialogs()
+            self._dialogs_at = time.monotonic()
+        parts = [main]
+        for wid in self._dialogs:
+            try:
+                parts.append(self._client_rect(self._conn.create_resource_object("window", wid)))
+            except (WindowLost, XError, ConnectionClosedError):
+                self._dialogs_at = -DIALOG_REFRESH_S  # closed: look again next time
+        return parts
+
+    def _client_rect(self, xwin: Any) -> Rect:
         from Xlib import X
         from Xlib.error import ConnectionClosedError, XError
 
         try:
-            if self._xwin.get_attributes().map_state != X.IsViewable:
+            if xwin.get_attributes().map_state != X.IsViewable:
                 raise WindowLost(f"{self.description} is no longer visible")
-            geometry = self._xwin.get_geometry()
-            origin = self._conn.screen().root.translate_coords(self._xwin, 0, 0)
+            geometry = xwin.get_geometry()
+            origin = self._conn.screen().root.translate_coords(xwin, 0, 0)
         except (ConnectionClosedError, ConnectionError, OSError):
             raise WindowLost(f"{self.description}: the X display went away") from None
         except XError as exc:
             raise WindowLost(f"{self.description} is gone ({type(exc).__name__})") from None
         return Rect(int(origin.x), int(origin.y), int(geometry.width), int(geometry.height))
+
+    def _find_dialogs(self) -> list[int]:
+        """Ids of viewable windows transient for this one (its dialogs), bottom to top."""
+        from Xlib.error import XError
+
+        found: list[int] = []
+        for info in reversed(list_windows(conn=self._conn)):
+            if info.id == self.id:
+                continue
+            try:
+                parent = self._conn.create_resource_object("window", info.id).get_wm_transient_for()
+            except XError:
+                continue
+            if parent is not None and int(parent.id) == self.id:
+                found.append(info.id)
+        return found
 
     def is_active(self) -> bool:
         """True when the window (or its frame) holds the input focus."""
@@ -124,7 +174,8 @@ class X11Window:
             return False
         if isinstance(focus, int):
             return False
-        return _ancestor_or_self(self._conn, focus.id, self.id)
+        # a dialog of the game holding the focus is the game holding it
+        return any(_ancestor_or_self(self._conn, focus.id, w) for w in (self.id, *self._dialogs))
 
     def activate(self) -> None:
         """Raise and focus the window: _NET_ACTIVE_WINDOW for the window manager, plus X focus."""
@@ -232,6 +283,13 @@ def screen_size(display: str | None = None) -> tuple[int, int]:
         return int(screen.width_in_pixels), int(screen.height_in_pixels)
     finally:
         conn.close()
+
+
+def bounding_box(rects: list[Rect]) -> Rect:
+    """The smallest rectangle holding all of `rects` (a window and its dialogs)."""
+    x0, y0 = min(r.x for r in rects), min(r.y for r in rects)
+    x1, y1 = max(r.right for r in rects), max(r.bottom for r in rects)
+    return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
 # -- internals --------------------------------------------------------------------------------
@@ -346,6 +404,9 @@ class _PyWinCtlWindow:  # pragma: no cover - exercised on macOS/Windows only
             raise WindowLost(f"{self.description} is gone")
         box = self._w.getClientFrame()
         return Rect(box.left, box.top, box.right - box.left, box.bottom - box.top)
+
+    def parts(self) -> list[Rect]:
+        return [self.rect()]
 
     def activate(self) -> None:
         self._w.activate()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
+import subprocess
 import sys
 import time
 
 import pytest
 
-from agent.body.display import DisplaySettings, VirtualDisplay
+from agent.body.display import DisplaySettings, VirtualDisplay, display_env
 from agent.body.live import LiveSettings, LiveWindow
 from agent.body.mouse import MouseSettings
+from agent.body.window import window_rect
 from agent.errors import ConfigError, OutsideWindowError, WindowLost, WindowNotFound
 from agent.types import Click, Game, Rect
 
@@ -170,3 +173,44 @@ def test_a_game_that_quits_is_window_lost_without_relaunch(xvfb: str, tmp_path) 
         game.reset()
         with pytest.raises(WindowLost, match="code 0"):
             game.step(Click(320, 25))
+
+
+def _make_dialog(display: str, dialog: int, parent: int, x: int, y: int) -> None:
+    """Mark window `dialog` transient for `parent` (what GTK does for a dialog) and place it."""
+    from Xlib import display as xdisplay
+
+    conn = xdisplay.Display(display)
+    try:
+        win = conn.create_resource_object("window", dialog)
+        win.set_wm_transient_for(conn.create_resource_object("window", parent))
+        conn.sync()
+    finally:
+        conn.close()
+    env = display_env(display)
+    subprocess.run(["xdotool", "windowmove", str(dialog), str(x), str(y)], env=env, check=True)
+
+
+@pytest.mark.live
+def test_a_dialog_of_the_game_is_part_of_the_game(start_clicker) -> None:
+    """A dialog reaching past the game window is grabbed and can be clicked (closed); the desktop
+    between the two windows cannot."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("needs xdotool")
+    main = start_clicker()
+    dialog = start_clicker("--size", "200x100", "--button", "20,20,60,40", title="Best Times")
+    with LiveWindow(LiveSettings(title=f"^{TITLE}$", display=main.display)) as game:
+        game.reset()
+        m = main.info.rect
+        _make_dialog(main.display, dialog.info.id, main.info.id, m.right + 50, m.y + 150)
+        deadline = time.monotonic() + 5
+        while game.rect == m and time.monotonic() < deadline:
+            time.sleep(0.3)
+        box = game.rect
+        d = window_rect(dialog.info.id, main.display)
+        assert (box.x, box.y, box.right, box.bottom) == (m.x, m.y, d.right, max(m.bottom, d.bottom))
+        frame = game.step(Click(d.x - box.x + 40, d.y - box.y + 30)).frame  # the dialog's button
+        assert frame.image.shape[:2] == (box.h, box.w)
+        assert [(e["x"], e["y"]) for e in dialog.wait_for("down", 1)] == [(40, 30)]
+        with pytest.raises(OutsideWindowError, match="none of them"):
+            game.step(Click(m.w + 20, 10))  # the desktop between the two
+        assert main.events("down") == []

@@ -15,9 +15,6 @@ from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes, compare
 from agent.replay.reader import RecordedStep, Replay
 from agent.types import Action, Frame, Outcome, Step
 
-# How many steps ahead ReplayGame has the replay decode frames in the background.
-PREFETCH = 2
-
 
 class ReplayExhausted(BottomupError):
     """step() was called after the last recorded step."""
@@ -68,9 +65,6 @@ class ReplayGame:
             )
         self.agreements.append(compare(recorded.action, action, self._frame, self._boxes_of))
         self._cursor += 1
-        # decode the frames of the next steps while the caller thinks about this one
-        ahead = self.steps[self._cursor : self._cursor + PREFETCH]
-        self.replay.prefetch(sha for s in ahead for sha in (s.before_sha, s.after_sha))
         # A new Frame object even when the pixels did not change, as a live grab would be.
         after = self.replay.frame(recorded.after_sha, recorded.after_info)
         following = self.current

@@ -18,7 +18,6 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -138,27 +137,6 @@ class RecordedStep:
         return sum(c.cost for c in self.model_calls)
 
 
-_DECODER: ThreadPoolExecutor | None = None
-
-
-def _decoder() -> ThreadPoolExecutor:
-    """The one background thread that decodes prefetched frames (made on first use)."""
-    global _DECODER
-    if _DECODER is None:
-        _DECODER = ThreadPoolExecutor(1, thread_name_prefix="replay-decode")
-    return _DECODER
-
-
-def _decode(path: Path) -> np.ndarray | None:
-    """A stored frame's RGB pixels, read-only (None when missing or unreadable)."""
-    data = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if data is None:
-        return None
-    image = cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
-    image.flags.writeable = False
-    return image
-
-
 def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -202,7 +180,6 @@ class Replay:
         self.manifest: Manifest = self._recording.manifest
         self._frames: dict[str, FrameInfo] = {}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._decoding: dict[str, Future[np.ndarray | None]] = {}
         self._cache_size = frame_cache
         self.end_reason: str | None = None
         self.all_steps: tuple[RecordedStep, ...] = self._read()
@@ -372,24 +349,15 @@ class Replay:
         if cached is not None:
             self._cache.move_to_end(sha)
             return cached
-        pending = self._decoding.pop(sha, None)
-        image = pending.result() if pending is not None else _decode(self._frame_path(sha))
-        if image is None:
+        data = cv2.imread(str(self.path / "frames" / f"{sha}.png"), cv2.IMREAD_COLOR)
+        if data is None:
             raise ReplayError(f"{self.path}: frame {sha} is missing or unreadable")
+        image = cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
+        image.flags.writeable = False
         self._cache[sha] = image
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return image
-
-    def prefetch(self, shas: Iterable[str]) -> None:
-        """Start decoding these frames in a background thread (PNG decoding releases the GIL),
-        so image() finds them ready while the caller is busy with the frame before."""
-        for sha in shas:
-            if sha not in self._cache and sha not in self._decoding:
-                self._decoding[sha] = _decoder().submit(_decode, self._frame_path(sha))
-
-    def _frame_path(self, sha: str) -> Path:
-        return self.path / "frames" / f"{sha}.png"
 
     def frame(self, sha: str, info: FrameInfo | None = None) -> Frame:
         """A stored frame as the Frame the recorded run saw (index, time, region, scale).

@@ -16,10 +16,11 @@ Modules: vlm_tier.py (the shared client, fallback and failure log), vlm_view.py 
 screenshot, mark list, reply -> Action), vlm_memo.py (the decision memo).
 
 Caching (the cheap path EGuR asks for, inside this tier): the proposer's DecisionMemo counts the
-model's choices per context (state + what the last click hit) and, once a context is known,
-answers from them without a call, re-asking now and then (1 / asks³, never below 0.5%); a memo
-choice that did nothing is crossed out on that screen, and reflecting on it needs no call either. A reflection's corrected
-action (`Situation.hint`) is taken without a call too. cache=False turns all of this off.
+model's choices per context (state + what the last click hit) and, once a context is known and
+its choices have matched the model's later answers, answers from them without a call, re-asking
+now and then (1 / asks³, never below 0.5%); a memo choice that did nothing hands the next decision
+back to the model, and reflecting on it needs no call. A reflection's corrected action
+(`Situation.hint`) is taken without a call too. cache=False turns all of this off.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from agent.brains.base import (
 from agent.brains.budget import Budget, BudgetLimits
 from agent.brains.model import ModelCall, ModelClient, ModelSettings
 from agent.brains.replies import JudgeReply, NameReply, ProposeReply, ReflectReply, ReplyBounds
-from agent.brains.vlm_memo import DecisionMemo, box_key, key_of
+from agent.brains.vlm_memo import DecisionMemo
 from agent.brains.vlm_tier import (
     Asker,
     VlmTier,
@@ -78,8 +79,10 @@ class VlmProposer:
     def propose(self, situation: Situation, recipe: Recipe) -> Proposal:
         s = situation
         context = self.memo.context(s.state_id, s.frame)
+        self.tier.memo_action = None
         proposal = self._propose(s, recipe, context)
-        self.memo.acted_on(s.state_id, s.frame, context, proposal.action)
+        from_memo = proposal.action is not None and proposal.action is self.tier.memo_action
+        self.memo.acted_on(s.state_id, s.frame, context, proposal.action, from_memo)
         return proposal
 
     def _propose(self, s: Situation, recipe: Recipe, context: str) -> Proposal:
@@ -88,15 +91,13 @@ class VlmProposer:
         view = MarkedView.of(s.frame, s.candidates)
         bounds = view.bounds(self.tier.coordinates)
         if self.tier.cache:
-            keys = [box_key(c.box, s.frame) for c in view.marked]
-            index = self.memo.recall(context, keys)
+            index = self.memo.recall(context, view.marked, s.frame)
             if index is not None:
                 cand = view.marked[index]
                 c = cand.box.center
                 action = Click(c.x, c.y, target=cand.target())
                 self.tier.memo_action = action
                 return Proposal(action=action, reason="the model's usual choice here (memo)")
-        self.tier.memo_action = None
         variables = {
             "marks": view.marks_text(),
             "history": history_text(s.history),
@@ -128,7 +129,7 @@ class VlmProposer:
                 errors.append(str(exc))
                 self.tier.failed("propose", str(exc), 0)
             else:
-                self.memo.learn(context, key_of(action, s.frame))
+                self.memo.learn(context, action, s.frame)
                 reason = reply.reason or f"the model chose {describe(action, view)}"
                 return Proposal(action=action, reason=reason[:200], model_calls=calls)
         fallback = offline_role(self.tier, "propose").propose(s, recipe)
@@ -301,11 +302,11 @@ class VlmReflector:
 
 
 def _memo_reflection(trial: Trial) -> Reflection:
-    """A failed memo choice needs no model: the memo crossed it out and tries its next choice."""
+    """A failed memo choice needs no model here: the memo hands the next decision to the model."""
     return Reflection(
         statement=f"the usual choice here, {trial.target_label}, did nothing on this screen",
         reasoning=f"{trial.history[-1]}: the choice the model made before in this situation does"
-        " not apply to this screen, so the next usual choice is tried, then the model is asked",
+        " not apply to this screen, so the model is asked what to do instead",
     )
 
 

@@ -5,32 +5,67 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
 
     context   the screen state, plus the target the last action hit when that action changed the
               screen without leaving the state (a selection, a played card): "what comes next"
-    choices   how often the model picked each target (a coarse, coordinate-free target key)
+    choices   how often the model picked each target: where it was (a coarse, coordinate-free
+              target key) and how it looked (one of the context's looks: descriptors at least
+              `alike` similar share one), so a different or greyed-out element in the same
+              place is not taken for the one the model chose
+    trust     whether the memo predicts the model here: each time the model is asked in a known
+              context, the memo's own pick is checked against the model's answer, and a memo
+              pick that left the screen unchanged counts as a disagreement
 
-A context the model was asked about `trust_after` times is answered from the memo: the most
-chosen target that is on screen and has not just failed on this very screen (a click that left
-the screen unchanged is crossed out, so the next choice is tried). The model is still asked now
-and then, with a probability that falls as the context gathers answers (1 / asks³, never below
-`floor`), so a changed situation is noticed; everything is seeded, so runs repeat.
+A context the model was asked about `trust_after` times, whose checks agree at least `trust` of
+the time (a Beta(1, 1) mean), is answered from the memo: of the looks the model chose there, the
+most chosen one on screen, at the place it was chosen most. Where the right element moves with
+the situation (a map whose reachable nodes change every floor) the checks disagree and the model
+keeps being asked. A memo pick that did nothing, or that brought back a screen of the last few
+steps (a selection undone, a toggle), hands the very next decision to the model. The model is also asked now and then,
+with a probability that falls as the context gathers answers (1 / asks³, never below `floor`),
+so a changed situation is noticed; everything is seeded, so runs repeat.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agent.brains.vlm_view import screen_key
 from agent.cycle.targets import target_key
+from agent.perception.descriptor import appearance_similarity
+from agent.perception.objects import Candidate
 from agent.types import Action, Frame, Rect
 
 MAX_CONTEXTS = 4096
+RECENT = 4
+"""A memo pick that brings back one of this many recent screens of the state undid something."""
+MAX_LOOKS = 32
+"""Distinct looks remembered per context (later ones count as one unknown look)."""
 
 
 @dataclass
 class _Entry:
     choices: Counter[str] = field(default_factory=Counter)
+    looks: list[tuple[float, ...]] = field(default_factory=list)
     asks: int = 0
+    agreed: int = 0
+    disagreed: int = 0
+
+    def look(self, descriptor: tuple[float, ...], alike: float, add: bool = False) -> int | None:
+        """The index of the look `descriptor` shares (a new one when `add`), or None."""
+        if not descriptor:
+            return None
+        for i, seen in enumerate(self.looks):
+            if appearance_similarity(descriptor, seen) >= alike:
+                return i
+        if not add or len(self.looks) >= MAX_LOOKS:
+            return None
+        self.looks.append(descriptor)
+        return len(self.looks) - 1
+
+    def trust(self) -> float:
+        """How often the memo's pick matched the model (Beta(1, 1) mean of the checks)."""
+        return (self.agreed + 1) / (self.agreed + self.disagreed + 2)
 
 
 @dataclass(frozen=True)
@@ -39,70 +74,122 @@ class _Last:
     screen: str
     context: str
     target: str
+    from_memo: bool
 
 
 class DecisionMemo:
     """Per-context counts of the model's choices; see the module docstring."""
 
-    def __init__(self, trust_after: int = 2, floor: float = 0.005, seed: int = 0) -> None:
+    def __init__(
+        self,
+        trust_after: int = 2,
+        trust: float = 0.6,
+        alike: float = 0.8,
+        floor: float = 0.005,
+        seed: int = 0,
+    ) -> None:
         self.trust_after = trust_after
+        self.trust = trust
+        self.alike = alike
         self.floor = floor
         self._rng = random.Random(seed)
         self._entries: dict[str, _Entry] = {}
-        self._failed: tuple[str, set[str]] = ("", set())
+        self._failed = False
         self._last: _Last | None = None
-        self._screen = ""
+        self._recent: deque[str] = deque(maxlen=RECENT)
+        self._pick: str | None = None
         self.hits = 0
         """Decisions answered from the memo."""
         self.why: Counter[str] = Counter()
-        """Why the model was asked: "new" context, "random" re-ask, choices "absent"."""
+        """Why the model was asked: "new" context, "untrusted", "failed" memo pick, "random"
+        re-ask, choices "absent"."""
 
     def context(self, state_id: str, frame: Frame) -> str:
         """The context of this decision (and note whether the last action changed the screen)."""
-        screen = self._screen = screen_key(frame)
+        screen = screen_key(frame)
         last = self._last
+        self._failed, self._pick = False, None
         if last is None or last.state_id != state_id:
+            self._recent.clear()
+            self._recent.append(screen)
             return state_id
-        if last.screen == screen:  # the last action did nothing here: cross it out, same context
-            if self._failed[0] != screen:
-                self._failed = (screen, set())
-            self._failed[1].add(last.target)
+        undone = screen in self._recent  # nothing changed, or back to a screen of just before
+        self._recent.append(screen)
+        if undone and last.from_memo:
+            self._failed = True
+            entry = self._entries.get(last.context)
+            if entry is not None:
+                entry.disagreed += 1
+        if last.screen == screen:  # the last action did nothing here: same context
             return last.context
         return f"{state_id}|{last.target}" if last.target else state_id
 
-    def recall(self, context: str, keys: list[str]) -> int | None:
-        """The index (into `keys`, the candidates' target keys) to click, or None: ask the model."""
+    def recall(self, context: str, marked: Sequence[Candidate], frame: Frame) -> int | None:
+        """The index into `marked` (the candidates on screen) to click, or None: ask the model."""
         entry = self._entries.get(context)
+        index = None
+        if entry is not None and entry.choices:
+            index = self._top(entry, marked, frame)
+            self._pick = self._choice(entry, marked[index], frame) if index is not None else None
         if entry is None or entry.asks < self.trust_after:
-            self.why["new"] += 1
-            return None
+            return self._ask("new")
+        if self._failed:
+            return self._ask("failed")
+        if entry.trust() < self.trust:
+            return self._ask("untrusted")
         if self._rng.random() < max(self.floor, 1.0 / entry.asks**3):
-            self.why["random"] += 1
-            return None
-        crossed = self._failed[1] if self._failed[0] == self._screen else set()
-        for key, _count in entry.choices.most_common():
-            if key in crossed:
-                continue
-            if key in keys:
-                self.hits += 1
-                return keys.index(key)
-        self.why["absent"] += 1
+            return self._ask("random")
+        if index is None:
+            return self._ask("absent")
+        self.hits += 1
+        return index
+
+    def _top(self, entry: _Entry, marked: Sequence[Candidate], frame: Frame) -> int | None:
+        """The on-screen candidate the model most likely picks: of the look it chose most, the
+        one where it chose that look most (what first, then where); None if none was chosen."""
+        by_look: Counter[str] = Counter()
+        for choice, n in entry.choices.items():
+            by_look[choice.rsplit("@", 1)[1]] += n
+        scored = []
+        for i, cand in enumerate(marked):
+            choice = self._choice(entry, cand, frame)
+            look = choice.rsplit("@", 1)[1]
+            if look != "None" or entry.choices[choice]:
+                scored.append((by_look[look], entry.choices[choice], -i))
+        best = max(scored, default=None)
+        return -best[2] if best is not None and best[0] else None
+
+    def _choice(self, entry: _Entry, cand: Candidate, frame: Frame, add: bool = False) -> str:
+        return f"{box_key(cand.box, frame)}@{entry.look(cand.descriptor, self.alike, add)}"
+
+    def _ask(self, why: str) -> None:
+        """Count why the model is asked; None (no memo answer)."""
+        self.why[why] += 1
         return None
 
-    def learn(self, context: str, key: str) -> None:
-        """The model chose `key` in `context`."""
+    def learn(self, context: str, action: Action, frame: Frame) -> None:
+        """The model chose `action` in `context` (checked against the memo's pick of `recall`)."""
         entry = self._entries.get(context)
         if entry is None:
             if len(self._entries) >= MAX_CONTEXTS:
                 self._entries.pop(next(iter(self._entries)))
             entry = self._entries[context] = _Entry()
+        target = getattr(action, "target", None)
+        choice = None
+        if target is not None:
+            cand = Candidate(target.box, target.descriptor, target.text)
+            choice = self._choice(entry, cand, frame, add=True)
+            entry.choices[choice] += 1
+        if self._pick is not None:
+            entry.agreed += self._pick == choice
+            entry.disagreed += self._pick != choice
         entry.asks += 1
-        if key:
-            entry.choices[key] += 1
 
-    def acted_on(self, state_id: str, frame: Frame, context: str, action: Action | None) -> None:
+    def acted_on(
+        self, state_id: str, frame: Frame, context: str, action: Action | None, from_memo: bool
+    ) -> None:
         """Remember the action taken from this frame, to judge it at the next decision."""
-        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame))
+        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), from_memo)
 
 
 def box_key(box: Rect, frame: Frame) -> str:

@@ -50,12 +50,15 @@ def spire() -> Iterator[object]:
 
 
 def play(brain, game, steps: int) -> list[tuple[Click, str | None]]:
-    """Let the brain's proposer drive the game; (action, name of the element the oracle wanted)."""
+    """Let the brain's proposer drive the game; (action, name of the element the oracle wanted).
+
+    The screen's name stands in for the screen state the learner would cluster."""
     frame = game.reset()
     out = []
     for _ in range(steps):
-        wanted = choose(game.probe())
-        proposal = brain.proposer.propose(situation(frame), PROPOSE)
+        truth = game.probe()
+        wanted = choose(truth)
+        proposal = brain.proposer.propose(situation(frame, state=truth.screen), PROPOSE)
         out.append((proposal, wanted.name if wanted else None))
         frame = game.step(proposal.action).frame
     return out

@@ -1,0 +1,98 @@
+"""The decision memo answers for the model only where it predicts the model, and hands a decision
+back to the model as soon as its own pick fails (agent/brains/vlm_memo.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent.brains.vlm_memo import DecisionMemo
+from agent.perception.descriptor import describe
+from agent.perception.objects import Candidate
+from agent.types import Click, Frame, Rect
+
+SLOTS = [Rect(40 + 120 * i, 200, 80, 100) for i in range(5)]
+RED, BLUE, GREY = (200, 40, 40), (40, 60, 200), (90, 90, 90)
+
+
+def screen(colours: list[tuple[int, int, int]], tick: int) -> tuple[Frame, list[Candidate]]:
+    """A frame with one coloured box per slot; `tick` changes a counter so each screen is new."""
+    image = np.full((360, 640, 3), 30, np.uint8)
+    image[10:40, 10:120] = 16 * (tick % 16)
+    for box, colour in zip(SLOTS, colours, strict=False):
+        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
+    frame = Frame(image, tick, 0.0, Rect(0, 0, 640, 360))
+    return frame, [Candidate(box, describe(image, box)) for box in SLOTS[: len(colours)]]
+
+
+class Driver:
+    """Decisions as the VLM proposer takes them: memo first, else the 'model' (a callback)."""
+
+    def __init__(self, memo: DecisionMemo) -> None:
+        self.memo = memo
+        self.tick = 0
+
+    def decide(self, state: str, colours, model_pick: int, acts: bool = True) -> tuple[bool, int]:
+        """One decision; the screen changes afterwards unless `acts` is False."""
+        self.tick += acts
+        frame, marked = screen(colours, self.tick)
+        context = self.memo.context(state, frame)
+        index = self.memo.recall(context, marked, frame)
+        from_memo = index is not None
+        if index is None:
+            index = model_pick
+        box = marked[index].box
+        action = Click(box.center.x, box.center.y, target=marked[index].target())
+        if not from_memo:
+            self.memo.learn(context, action, frame)
+        self.memo.acted_on(state, frame, context, action, from_memo)
+        return from_memo, index
+
+
+def test_a_context_where_the_model_is_consistent_is_answered_from_the_memo() -> None:
+    drive = Driver(DecisionMemo(seed=1))
+    hits = 0
+    for i in range(40):  # two screens in turn; on "a" the model always picks the red box
+        hit, index = drive.decide("a", [GREY, RED, BLUE], 1)
+        hits += hit
+        assert index == 1
+        drive.decide("b", [BLUE, GREY], i % 2)
+    assert hits >= 30, f"only {hits} of 40 decisions on a known screen came from the memo"
+
+
+def test_the_memo_follows_the_look_the_model_chose_not_the_place() -> None:
+    drive = Driver(DecisionMemo(seed=1))
+    rows = [[RED, GREY, BLUE], [GREY, RED, BLUE], [BLUE, GREY, RED], [GREY, BLUE, RED]]
+    picks = []
+    for i in range(40):  # the red box moves between slots; the model always picks it
+        colours = rows[i % 4]
+        hit, index = drive.decide("a", colours, colours.index(RED))
+        assert colours[index] == RED, "the memo clicked a box that does not look like the choice"
+        picks.append(hit)
+        drive.decide("b", [BLUE, GREY], 0)
+    assert sum(picks[10:]) >= 20
+
+
+def test_a_context_where_the_model_keeps_changing_its_mind_keeps_asking() -> None:
+    memo = DecisionMemo(seed=1)
+    drive = Driver(memo)
+    hits = 0
+    for i in range(40):  # like a map whose reachable node moves: the choice is never the same
+        hit, _ = drive.decide("a", [GREY] * 5, (i * 3) % 5)
+        hits += hit
+        drive.decide("b", [BLUE, GREY], 0)
+    assert hits <= 4, f"the memo answered {hits} times for a model it cannot predict"
+    assert memo.why["untrusted"] > 20
+
+
+def test_a_memo_pick_that_did_nothing_hands_the_next_decision_to_the_model() -> None:
+    memo = DecisionMemo(seed=1)
+    drive = Driver(memo)
+    for _ in range(12):
+        drive.decide("a", [GREY, RED], 1)
+        drive.decide("b", [BLUE], 0)
+    while not drive.decide("a", [GREY, RED], 1, acts=False)[0]:
+        pass  # until the memo answers, on a screen that then stays the same
+    asked = memo.why["failed"]
+    hit, index = drive.decide("a", [GREY, RED], 0, acts=False)
+    assert not hit and index == 0, "after its pick did nothing, the memo must not answer again"
+    assert memo.why["failed"] == asked + 1

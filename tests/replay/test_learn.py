@@ -102,3 +102,40 @@ def test_redeciding_a_learning_agent_run_reproduces_it_without_touching_the_libr
     report = redecide(Replay(rec.path), policy_factory())
     assert report.steps == 30 and report.rate == 1.0, report.comparisons
     assert library.read_bytes() == grown
+
+
+@pytest.mark.slow
+def test_learning_independent_runs_gives_the_library_they_grew(tmp_path: Path) -> None:
+    """Two runs, each on its own fresh library: learning their recordings gives what importing
+    their libraries gives (the second recording is not judged against what the first one learnt)."""
+    pytest.importorskip("agent.learner")
+    from agent.replay.policies import learner_policy
+    from skills.share import absorb, load
+    from skills.store import open_store
+    from tests.replay.test_perception_memo import _learned, _record_learner
+
+    paths = [_record_learner(tmp_path / "rec", seed=s, steps=30) for s in (4, 5)]
+    own = tmp_path / "own.sqlite"
+    for seed in (4, 5):
+        with open_store(str(own)) as store:
+            absorb(store, load(tmp_path / f"own-{seed}.sqlite"))
+    learned = tmp_path / "learned.sqlite"
+    report = learn([Replay(p) for p in paths], str(learned), policy_learner(learner_policy))
+    assert report.steps == 60 and not report.failed
+    assert _learned(learned) == _learned(own) and len(_learned(own)) > 2
+
+
+@pytest.mark.slow
+def test_clicks_of_another_policy_become_skills_of_their_own(tmp_path: Path) -> None:
+    """A random-baseline recording: where the learning agent would have replayed a skill, the
+    recorded click is learnt as what it was, so every button the recording pressed is a skill
+    (rather than a run of some other skill)."""
+    pytest.importorskip("agent.learner")
+    from agent.replay.policies import learner_policy
+    from tests.replay.test_perception_memo import _learned
+
+    path = record_toy(tmp_path / "rec", seed=3, steps=60)
+    library = tmp_path / "learned.sqlite"
+    learn([Replay(path)], str(library), policy_learner(learner_policy))
+    names = {name for name, _runs, _progress in _learned(library)}
+    assert {"click 'Play'", "click 'Menu'", "click 'Shop'", "click 'Back'"} <= names

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from agent.brains.base import Brain, Evidence, Judgement, Trial
 from agent.brains.local import offline_brain
 from agent.cycle.abstract import Chains, Link, skill_from_exploration
+from agent.cycle.affordance import Affordances
 from agent.cycle.evolve import Evolver, expected_state, value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived, Perceiver
@@ -36,7 +37,7 @@ from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
 from agent.cycle.trial import SkillRun, ground_step, step_from_action
 from agent.perception.settings import PerceptionSettings
-from agent.types import Action, Frame, Step
+from agent.types import Action, Frame, Step, Target
 from skills.model import SkillStep
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class _Pending:
     run: SkillRun | None = None
     model_calls: int = 0
     primer: _Primer | None = None
+    selected: Target | None = None
 
 
 class Learner:
@@ -106,7 +108,8 @@ class Learner:
         self.brains = {"offline": offline_brain(settings.seed), **(brains or {})}
         self.memory = StateMemory(graph, settings.perception.state_threshold)
         self.perceiver = Perceiver(self.memory, settings.perception, settings.progress)
-        self.recall = Recall(graph, self.memory, settings.history)
+        self.affordances = Affordances()
+        self.recall = Recall(graph, self.memory, self.affordances, settings.history)
         self.book = StrategyBook(graph, self.brains)
         self.evolver = Evolver(graph, settings.suspend_min_runs, settings.suspend_below)
         self.chains = Chains(settings.max_skill_steps)
@@ -118,7 +121,11 @@ class Learner:
         self._pending: _Pending | None = None
         self._run: SkillRun | None = None
         self._primer: _Primer | None = None
+        self._selected: tuple[str, Target] | None = None
         self._recent: deque[bytes] = deque(maxlen=2)
+        self._progress_moves = False
+        self._setbacks: set[str] = set()
+        self._gains: set[str] = set()
 
     def _role(self, role: str, tier: str):
         brain = self.brains.get(tier) or self.brains["offline"]
@@ -128,15 +135,19 @@ class Learner:
     # --- decide -----------------------------------------------------------------------------
     def decide(self, frame: Frame) -> Action:
         now = self.perceiver.perceive(frame)  # 1 perceive
+        sid = now.seen.state_id
+        selected = self._selected[1] if self._selected and self._selected[0] == sid else None
         if self._run is not None and self._pending is not None:  # 4 trial: next step of a skill
-            action = self._continue_run(now)
+            action = self._continue_run(now, selected)
             if action is not None:
                 return action
-        primer = (
-            self._primer if self._primer and self._primer.state_id == now.seen.state_id else None
-        )
+        primer = self._primer if self._primer and self._primer.state_id == sid else None
+        if primer and (selected is None or not self.recall.extendable(now, selected)):
+            primer = None  # nothing that did nothing alone acts after it: not a selection
         key = primer.key if primer else ""
-        situation = self.recall.situation(now, tuple(self.history), self.hints, key)  # 2 recall
+        situation = self.recall.situation(  # 2 recall
+            now, tuple(self.history), self.hints, key, selected
+        )
         # replaying needs skills and a screen explored once over (a pending selection: not yet)
         replayable = bool(situation.skills) and not primer and not situation.untried
         choice = self.book.choose(now.seen.state_id, replayable)
@@ -149,7 +160,9 @@ class Learner:
             if action is not None:
                 run.next_index = 1
                 self.skill_uses += 1
-                self._pending = _Pending(action, now, choice, run, proposal.model_calls)
+                self._pending = _Pending(
+                    action, now, choice, run, proposal.model_calls, selected=selected
+                )
                 self._run = run
                 return action
             self._fail_run(run, now)
@@ -160,11 +173,13 @@ class Learner:
             offline = replace(situation, skills=(), hint=None)
             proposal = self._role("propose", "offline").propose(offline, choice.recipe)
         self.hints.pop(now.seen.state_id, None)
-        self._pending = _Pending(proposal.action, now, choice, None, proposal.model_calls, primer)
+        self._pending = _Pending(
+            proposal.action, now, choice, None, proposal.model_calls, primer, selected
+        )
         self._run = None
         return proposal.action
 
-    def _continue_run(self, now: Perceived) -> Action | None:
+    def _continue_run(self, now: Perceived, selected: Target | None) -> Action | None:
         run = self._run
         assert run is not None and self._pending is not None
         action = ground_step(run.skill.steps[run.next_index], now.frame, now.candidates)
@@ -173,7 +188,7 @@ class Learner:
             self._run = None
             return None
         run.next_index += 1
-        self._pending = replace(self._pending, action=action, before=now)
+        self._pending = replace(self._pending, action=action, before=now, selected=selected)
         return action
 
     def _fail_run(self, run: SkillRun, now: Perceived) -> None:
@@ -199,14 +214,27 @@ class Learner:
             step.before, step.after, step.action, step.acted, step.changed_fraction,
             before.seen.state_id, after.seen.state_id, after.seen.visits, expected,
             before.progress, after.progress, run.skill.name if run else "", after.frame_visits,
+            self._progress_moves,
         )  # fmt: skip
         recipe = pending.choice.recipe
         judgement = self._role("judge", recipe.judge).judge(evidence, recipe)  # 5 judge
-        if step.acted and after.key in self._recent:  # back to a screen of a step ago: undone
+        undone = step.acted and after.key in self._recent  # back to a screen of a step ago
+        if undone:
             judgement = replace(judgement, consistent=False, progressive=False, reward=0.0)
             self.evolver.undo_last()
             self.recall.undo_last()
         self._recent.append(before.key)
+        setback = self._setback(before, after)
+        if setback:
+            judgement = replace(judgement, progressive=False, reward=0.0)
+        target = getattr(step.action, "target", None)
+        sid = before.seen.state_id
+        self.affordances.note(sid, pending.selected, target, key, step.acted)
+        # a click that changed the screen but not the state (and was not undone) selected its
+        # target; one that did nothing changed nothing, the selection included
+        if step.acted:
+            stayed = not undone and after.seen.state_id == sid and target is not None
+            self._selected = (sid, target) if stayed else None
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"
@@ -218,6 +246,11 @@ class Learner:
             reflection = self._reflect(step, before, judgement, key, label, recipe)
         skill_id, cost = self._learn(step, pending, after, judgement)  # 7 abstract, 8 evolve
         self.evolver.tick(judgement.progressive)
+        if setback:
+            self.evolver.setback()
+            self.recall.setback()
+        elif judgement.progressed:
+            self.recall.progressed()
         return replace(
             step,
             summary=summary,
@@ -228,6 +261,19 @@ class Learner:
             model_calls=pending.model_calls + judgement.model_calls,
             progress=after.progress,
         )
+
+    def _setback(self, before: Perceived, after: Perceived) -> bool:
+        """Whether this step reached a setback state: one after which the progress signal fell
+        (a lost game, say; not one reached by a rise: a won game restarts the counter too). The
+        click that makes it fall is the way on, and not blamed."""
+        if before.progress is not None and after.progress is not None:
+            if after.progress > before.progress:
+                self._progress_moves = True
+                self._gains.add(after.seen.state_id)
+            elif after.progress < before.progress and before.seen.state_id not in self._gains:
+                log.info("setback state %s: progress fell", before.seen.state_id)
+                self._setbacks.add(before.seen.state_id)
+        return after.seen.state_id in self._setbacks
 
     def _reflect(self, step, before, judgement, key, label, recipe) -> str:
         trial = Trial(
@@ -250,8 +296,7 @@ class Learner:
             primer = pending.primer
             context = f"{before.seen.state_id}|{primer.key}" if primer else before.seen.state_id
             self.recall.note_explored(context, step.action, step.before, j.reward, j.acted)
-            self._primer = None
-            if not j.acted:
+            if not j.acted:  # nothing changed: what was selected still is
                 self.chains.reset()
                 self.book.consolidate(pending.choice, False, cost)
                 return "", cost
@@ -290,7 +335,9 @@ class Learner:
     def _prime(self, step, before, after, j, skill_step, start: str | None = None) -> None:
         """After a single click that acted without leaving the state, the next click extends it."""
         start = start or before.seen.state_id
-        if skill_step is None or not j.acted or after.seen.state_id != start:
+        if not j.acted:  # nothing changed: what was selected still is
+            return
+        if skill_step is None or after.seen.state_id != start:
             self._primer = None
             return
         key, _ = label_of(step.action, step.before)

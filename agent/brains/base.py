@@ -79,6 +79,8 @@ class Situation:
     explore_value / explore_runs: the Explore arm's posterior mean and run count in this state.
     history: the last k one-line step summaries, oldest first (HAR "Act2Sum").
     hint: the corrected action a reflection gave for this state, if it still applies.
+    chances: per candidate, the chance a click on it changes the screen here, learnt from
+    clicks on alike-looking things (agent/cycle/affordance.py); empty when not known.
     """
 
     frame: Frame
@@ -93,6 +95,7 @@ class Situation:
     explore_value: float = 0.5
     explore_runs: int = 0
     hint: Action | None = None
+    chances: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class Evidence:
     skill_name: str = ""
     frame_visits: int = 1
     """How often this exact screen (pixel for pixel, at low resolution) was reached."""
+    progress_moves: bool = False
+    """The progress signal was seen to rise in this run: from now on it, not novelty, is progress."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The offline brain: the embedded default, game-agnostic, no model at all.
 
 propose   softmax-UCB over the skills offered in this state plus an Explore arm
-          (agent/cycle/decide.py); exploring clicks an untried candidate, best-scored first;
+          (agent/cycle/decide.py); exploring clicks an untried candidate, best-scored and
+          likeliest to act first (chance cubed: things that look dead are rarely clicked);
           a reflection's corrected action is taken first; avoided targets are penalised
 judge     intrinsic reward from screen change, novelty and the declared progress signal
           (agent/cycle/judge.py)
@@ -58,7 +59,10 @@ class OfflineProposer:
         if tried_all:  # anything again, what a guideline avoids rarely (a dead button may wake)
             pool = list(range(len(s.candidates)))
         weights = [
-            (0.2 + s.candidates[i].score) * (AVOIDED_WEIGHT if i in avoided else 1.0) for i in pool
+            (0.2 + s.candidates[i].score)
+            * (AVOIDED_WEIGHT if i in avoided else 1.0)
+            * (s.chances[i] ** 3 if s.chances else 1.0)
+            for i in pool
         ]
         cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
         b = cand.box

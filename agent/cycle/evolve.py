@@ -3,7 +3,8 @@
 value(skill)   posterior-mean reward: 0.25 acted + 0.25 consistent + 0.5 progressive
 credit         a run is recorded `horizon` steps after it ended, and counts as progressive
                when progress (the signal rose, or a rare state was reached) came within
-               them: the clicks that set up a win share its credit, not only the last one
+               them: the clicks that set up a win share its credit, not only the last one;
+               a setback within them (see Learner) takes that credit back
 suspend        a skill run more than `min_runs` times whose value is below `below`
 refine         where a skill keeps failing, its state goes to not_when (it is no longer
                offered there); where it succeeded, to applies_when
@@ -88,6 +89,13 @@ class Evolver:
                 replace(d, judgement=replace(d.judgement, progressive=True)) for d in self._queue
             )
         self._flush(self._clock - self._horizon)
+
+    def setback(self) -> None:
+        """A setback came (a state after which the progress signal fell was reached): the runs
+        still queued led there, they are not progress."""
+        self._queue = deque(
+            replace(d, judgement=replace(d.judgement, progressive=False)) for d in self._queue
+        )
 
     def undo_last(self) -> None:
         """The last queued run was undone by what came after (the screen went back to what it

@@ -4,8 +4,10 @@
     consistent   the skill reached the state it usually reaches (an exploration: it acted)
     novelty      count-based, 1/sqrt(visits): of the reached screen state (0 when it stayed), and
                  of the exact screen reached (an undone selection brings back a screen seen before)
-    progressive  the declared progress signal rose, or a rarely seen state was reached
-The reward (0..1) blends them; a rise of the progress signal is worth the whole reward.
+    progressive  the declared progress signal rose, or (until it has been seen to rise) a rarely
+                 seen state was reached
+The reward (0..1) blends them; a rise of the progress signal is worth the whole reward, and once
+the signal has been seen to rise the rest counts half.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ class OfflineJudge:
             and e.progress_after is not None
             and e.progress_after > e.progress_before
         )
-        rare = moved and e.reached_visits <= RARE_VISITS
+        rare = moved and e.reached_visits <= RARE_VISITS and not e.progress_moves
         progressive = progressed or rare
         if progressed:
             reward = 1.0
         else:
             reward = 0.3 * e.acted + 0.1 * consistent + 0.3 * frame_novelty + 0.3 * state_novelty
+            if e.progress_moves:  # progress is known to move: it, not novelty, is what counts
+                reward *= 0.5
         reason = ["changed the screen" if e.acted else "did nothing"]
         if e.acted and e.frame_visits == 1 and not moved:
             reason.append("a screen never seen before")

@@ -2,30 +2,40 @@
 
 Skills offered in this state (and, when it has few, in the most similar states) minus those whose
 not_when names this screen; the guidelines stored here; the candidates never tried here; the
-Explore arm's running mean; the reflection's corrected action if its target is still on screen.
+Explore arm's running mean; the reflection's corrected action if its target is still on screen;
+from the affordance memory, the chance each candidate acts (a skill whose first click is known to
+do nothing here is not offered, and a candidate that looks like things that never acted here is
+not "untried").
 """
 
 from __future__ import annotations
 
+from collections import deque
+
 from agent.brains.base import Guideline, Situation, SkillView
+from agent.cycle.affordance import INERT, Affordances
 from agent.cycle.evolve import value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived
 from agent.cycle.reflect import label_of, recall_guidelines
 from agent.cycle.targets import target_key
 from agent.cycle.trial import target_of
-from agent.types import Action, Frame
+from agent.types import Action, Frame, Target
 from skills.model import Skill, state_id
 
 GUIDELINE_REFRESH = 50
+CREDIT_WINDOW = 8
 
 
 class Recall:
     """Builds the Situation for a decision; keeps per-state exploration memory of this process."""
 
-    def __init__(self, graph, memory: StateMemory, history: int = 4) -> None:
+    def __init__(
+        self, graph, memory: StateMemory, affordances: Affordances, history: int = 4
+    ) -> None:
         self._graph = graph
         self._memory = memory
+        self._affordances = affordances
         self.offered: list[Skill] = []
         self.offered_here: list[Skill] = []
         self._tried: dict[str, set[str]] = {}
@@ -34,7 +44,7 @@ class Recall:
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
         self._inert: dict[str, set[str]] = {}
-        self._last_rewarded: tuple[str, float] | None = None
+        self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
         self._untried: tuple[Perceived | None, tuple[int, ...]] = (None, ())
 
     def _skills(self, now: Perceived) -> None:
@@ -61,10 +71,24 @@ class Recall:
     def forget_guidelines(self, sid: str) -> None:
         self._guidelines.pop(sid, None)
 
+    def extendable(self, now: Perceived, selected: Target) -> bool:
+        """Whether, with `selected` selected, something that did nothing alone may act now."""
+        inert = self._inert.get(now.seen.state_id, set())
+        w, h = now.size
+        pool = [(c.target(), k) for c in now.candidates if (k := target_key(c.box, w, h)) in inert]
+        chances = self._affordances.chances(now.seen.state_id, selected, pool)
+        return any(p >= INERT for p in chances)
+
     def situation(
-        self, now: Perceived, history: tuple[str, ...], hints: dict[str, Action], primer: str = ""
+        self,
+        now: Perceived,
+        history: tuple[str, ...],
+        hints: dict[str, Action],
+        primer: str = "",
+        selected: Target | None = None,
     ) -> Situation:
-        """The Situation; `primer`: key of the target the last click selected (a context)."""
+        """The Situation; `primer`: key of the target the last click selected (a context);
+        `selected`: that target (what the affordance memory's chances are conditioned on)."""
         sid = now.seen.state_id
         context = f"{sid}|{primer}" if primer else sid
         self._skills(now)
@@ -72,10 +96,20 @@ class Recall:
         avoid = {g.target_key for g in guidelines if g.polarity == "avoid" and g.target_key}
         w, h = now.size
         keys = [target_key(c.box, w, h) for c in now.candidates]
-        first = {k.id: target_key(target_of(k.steps[0], now.frame).box, w, h) for k in self.offered}
+        firsts = {k.id: target_of(k.steps[0], now.frame) for k in self.offered}
+        first = {i: target_key(t.box, w, h) for i, t in firsts.items()}
+        chances = self._affordances.chances(
+            sid,
+            selected,
+            [(c.target(), k) for c, k in zip(now.candidates, keys, strict=True)]
+            + [(t, first[i]) for i, t in firsts.items()],
+        )
+        n = len(keys)
+        alive = {i for i, p in zip(firsts, chances[n:], strict=True) if p >= INERT}
+        self.offered = [k for k in self.offered if k.id in alive]
         # what a skill of this very state already clicks needs no exploring here
         tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
-        untried = tuple(i for i, k in enumerate(keys) if k not in tried)
+        untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
         if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy)
             inert = self._inert.get(sid, set())
             untried = tuple(i for i in untried if keys[i] in inert)
@@ -111,6 +145,7 @@ class Recall:
             # each untried element is an arm never pulled: UCB tries every one once
             explore_runs=0 if untried else runs,
             hint=hint,
+            chances=tuple(chances[:n]),
         )
 
     def mean(self, skill: Skill) -> float:
@@ -122,15 +157,29 @@ class Recall:
     def note_reward(self, skill_id: str, reward: float) -> None:
         total, runs = self._rewards.get(skill_id, (0.0, 0))
         self._rewards[skill_id] = (total + reward, runs + 1)
-        self._last_rewarded = (skill_id, reward)
+        self._rewarded.append((skill_id, reward))
 
     def undo_last(self) -> None:
         """Take back the reward of the last skill run: what came after undid it."""
-        if self._last_rewarded is not None:
-            skill_id, reward = self._last_rewarded
+        if self._rewarded:
+            self._take_back(*self._rewarded.pop())
+
+    def setback(self) -> None:
+        """Take back the rewards of the last CREDIT_WINDOW skill runs: they led to a setback."""
+        while self._rewarded:
+            self._take_back(*self._rewarded.pop())
+
+    def progressed(self) -> None:
+        """The progress signal rose: the last CREDIT_WINDOW skill runs led there, each is worth
+        the whole reward (progress, not novelty, is what the bandit should learn)."""
+        while self._rewarded:
+            skill_id, reward = self._rewarded.pop()
             total, runs = self._rewards[skill_id]
-            self._rewards[skill_id] = (total - reward, runs)
-            self._last_rewarded = None
+            self._rewards[skill_id] = (total - reward + 1.0, runs)
+
+    def _take_back(self, skill_id: str, reward: float) -> None:
+        total, runs = self._rewards[skill_id]
+        self._rewards[skill_id] = (total - reward, runs)
 
     def untried(self, now: Perceived) -> tuple[int, ...]:
         """The untried candidate indices computed for `now` (empty if it was not recalled)."""

@@ -1,0 +1,125 @@
+"""Affordance memory: what clicking things that look like this did on this screen.
+
+A person soon learns which things on a screen do nothing. For each screen state the learner keeps
+its recent clicks: the target's look (appearance descriptor), its coarse key, what was selected
+just before (the target of a click that changed the screen without leaving the state) and whether
+the screen changed. `chances` estimates, for targets on the current frame, the chance that a
+click acts, from the clicks on alike-looking targets (Laplace: a look never clicked is 0.5):
+
+    p = (acted + 1) / (clicks + 2)     clicks on targets that look alike (appearance >= ALIKE),
+                                       with the same selection (or none); under another
+                                       selection a click counts OTHER_SELECTION
+Targets without a descriptor match by key. Only the last LIMIT clicks of a state count, so a
+dead button that wakes is found again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.perception.descriptor import LENGTH, VERSION
+from agent.types import Target
+
+ALIKE = 0.85
+OTHER_SELECTION = 1 / 3
+LIMIT = 160
+INERT = 0.3
+"""Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
+
+# the descriptor layout (agent/perception/descriptor.py): aspect, 3x3 Lab colour, 12x12 shape
+_ASPECT, _COLOUR, _SHAPE = 5, slice(6, 33), slice(33, LENGTH)
+
+
+@dataclass(frozen=True)
+class _Click:
+    look: np.ndarray | None
+    key: str
+    under: bool
+    selected: np.ndarray | None
+    acted: bool
+
+
+def _look(target: Target | None) -> np.ndarray | None:
+    if target is None or len(target.descriptor) != LENGTH or target.descriptor[0] != VERSION:
+        return None
+    return np.asarray(target.descriptor, np.float32)
+
+
+def alike(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Appearance similarity (agent.perception.descriptor.appearance_similarity) of every row
+    of `a` (n x LENGTH) with every row of `b` (m x LENGTH): an n x m matrix in 0..1."""
+    colour = np.exp(-np.abs(a[:, None, _COLOUR] - b[None, :, _COLOUR]).mean(axis=2) / 0.06)
+    sa, sb = a[:, _SHAPE], b[:, _SHAPE]
+    shape = np.maximum(0.0, sa @ sb.T)
+    flat = (~sa.any(axis=1))[:, None] & (~sb.any(axis=1))[None, :]
+    shape = np.where(flat, 1.0, shape)
+    aspect = np.exp(-np.abs(a[:, None, _ASPECT] - b[None, :, _ASPECT]) / 0.25)
+    return 0.4 * colour + 0.4 * shape + 0.2 * aspect
+
+
+class Affordances:
+    """Per screen state, the recent clicks and whether they acted (see the module docstring)."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self._limit = limit
+        self._clicks: dict[str, deque[_Click]] = {}
+
+    def note(
+        self,
+        state_id: str,
+        selected: Target | None,
+        target: Target | None,
+        key: str,
+        acted: bool,
+    ) -> None:
+        """One click on `target` (coarse `key`) in a state, with `selected` selected before."""
+        clicks = self._clicks.setdefault(state_id, deque(maxlen=self._limit))
+        clicks.append(_Click(_look(target), key, selected is not None, _look(selected), acted))
+
+    def chances(
+        self,
+        state_id: str,
+        selected: Target | None,
+        targets: Sequence[tuple[Target | None, str]],
+    ) -> list[float]:
+        """The chance that clicking each (target, key) acts now, in 0..1 (0.5 when unknown)."""
+        clicks = list(self._clicks.get(state_id, ()))
+        if not targets:
+            return []
+        if not clicks:
+            return [0.5] * len(targets)
+        weight = _selection_weights(clicks, selected)
+        acted = np.array([c.acted for c in clicks], np.float32)
+        match = np.zeros((len(targets), len(clicks)), np.float32)
+        looks = [_look(t) for t, _ in targets]
+        have = [i for i, look in enumerate(looks) if look is not None]
+        known = [j for j, c in enumerate(clicks) if c.look is not None]
+        if have and known:
+            sims = alike(
+                np.stack([looks[i] for i in have]), np.stack([clicks[j].look for j in known])
+            )
+            match[np.ix_(have, known)] = sims >= ALIKE
+        for i, (_, key) in enumerate(targets):
+            if looks[i] is None:
+                match[i] = [c.look is None and c.key == key for c in clicks]
+        w = match * weight
+        return list(((w @ acted + 1.0) / (w.sum(axis=1) + 2.0)).astype(float))
+
+
+def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:
+    """How much each click counts under the current selection: 1 for the same selection (or
+    none for none), OTHER_SELECTION for another one, 0 across selected / not selected."""
+    under = np.array([c.under for c in clicks])
+    if selected is None:
+        return (~under).astype(np.float32)
+    weight = under * np.float32(OTHER_SELECTION)
+    now = _look(selected)
+    with_look = [j for j, c in enumerate(clicks) if c.under and c.selected is not None]
+    if now is not None and with_look:
+        same = alike(now[None], np.stack([clicks[j].selected for j in with_look]))[0] >= ALIKE
+        weight[with_look] = np.where(same, 1.0, OTHER_SELECTION)
+    return weight.astype(np.float32)

@@ -1,0 +1,85 @@
+"""Affordance memory: things that look like what never did anything here are known dead."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from agent.brains.base import Situation
+from agent.brains.local import OfflineProposer
+from agent.cycle.affordance import INERT, Affordances
+from agent.cycle.strategy import Recipe
+from agent.perception.descriptor import describe
+from agent.perception.objects import Candidate
+from agent.types import Frame, Rect, Target
+
+
+def _image() -> np.ndarray:
+    """Grey screen: red squares (buttons) on the left, blue discs (decoration) on the right."""
+    img = np.full((360, 640, 3), 60, np.uint8)
+    for y in (40, 140, 240):
+        cv2.rectangle(img, (40, y), (120, y + 60), (220, 40, 40), -1)
+        cv2.putText(img, "GO", (55, y + 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
+        cv2.circle(img, (500, y + 30), 30, (40, 60, 220), -1)
+    return img
+
+
+IMAGE = _image()
+SQUARES = [Rect(40, y, 81, 61) for y in (40, 140, 240)]
+DISCS = [Rect(470, y, 61, 61) for y in (40, 140, 240)]
+
+
+def _target(box: Rect) -> Target:
+    return Target(box=box, descriptor=describe(IMAGE, box))
+
+
+def _keyed(boxes) -> list[tuple[Target, str]]:
+    return [(_target(b), f"cell {b.x},{b.y}") for b in boxes]
+
+
+def test_a_look_that_never_acted_is_known_dead_wherever_it_is():
+    memory = Affordances()
+    for box in DISCS[:2]:  # two discs, clicked to no effect; the buttons worked
+        for _ in range(2):
+            memory.note("s", None, _target(box), f"cell {box.x},{box.y}", acted=False)
+    memory.note("s", None, _target(SQUARES[0]), "cell a", acted=True)
+    disc, square = memory.chances("s", None, _keyed([DISCS[2], SQUARES[2]]))
+    assert disc < INERT, "the third disc, never clicked, looks like the dead ones"
+    assert square > 0.5, "a button that looks like one that worked is likely to work"
+    assert memory.chances("other state", None, _keyed([DISCS[2]])) == [0.5]
+
+
+def test_what_does_nothing_alone_may_act_with_something_selected():
+    memory = Affordances()
+    selected = _target(SQUARES[0])
+    for _ in range(3):
+        memory.note("s", None, _target(DISCS[0]), "d", acted=False)
+        memory.note("s", selected, _target(DISCS[0]), "d", acted=True)
+    alone, after_selecting = (
+        memory.chances("s", None, _keyed([DISCS[1]]))[0],
+        memory.chances("s", _target(SQUARES[1]), _keyed([DISCS[1]]))[0],
+    )
+    assert alone < INERT and after_selecting > 0.7
+
+
+def test_only_recent_clicks_count_so_a_dead_button_can_wake():
+    memory = Affordances(limit=4)
+    for _ in range(4):
+        memory.note("s", None, _target(DISCS[0]), "d", acted=False)
+    assert memory.chances("s", None, _keyed([DISCS[0]]))[0] < INERT
+    for _ in range(4):
+        memory.note("s", None, _target(DISCS[0]), "d", acted=True)
+    assert memory.chances("s", None, _keyed([DISCS[0]]))[0] > 0.7
+
+
+def test_exploring_rarely_clicks_what_looks_dead():
+    frame = Frame(IMAGE, 0, 0.0, Rect(0, 0, 640, 360))
+    cands = tuple(Candidate(b, describe(IMAGE, b), score=0.5) for b in (*SQUARES, *DISCS))
+    chances = (0.6, 0.6, 0.6, 0.1, 0.1, 0.1)
+    situation = Situation(
+        frame, "s", cands, tuple(range(6)), (), (), (), (), visits=1, chances=chances
+    )
+    proposer, recipe = OfflineProposer(seed=1), Recipe(name="explore")
+    picks = [proposer.propose(situation, recipe).action for _ in range(300)]
+    on_discs = sum(any(b.contains(p.x, p.y) for b in DISCS) for p in picks)
+    assert on_discs < 300 * 0.05, "six times less likely to act: rarely clicked"

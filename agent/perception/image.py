@@ -79,3 +79,9 @@ def work_copy(image: np.ndarray, max_width: int) -> WorkCopy:
         pre = (size[0] * 2, size[1] * 2)
         image = cv2.resize(image, pre, interpolation=cv2.INTER_NEAREST)
     return WorkCopy(cv2.resize(image, size, interpolation=cv2.INTER_AREA), factor)
+
+
+def box_sums(integral: np.ndarray, x, y, w, h) -> np.ndarray:
+    """Sums over boxes from an integral image (cv2.integral), for arrays of boxes at once."""
+    x1, y1 = x + w, y + h
+    return integral[y1, x1] - integral[y, x1] - integral[y1, x] + integral[y, x]

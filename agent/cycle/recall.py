@@ -25,6 +25,7 @@ from skills.model import Skill, state_id
 
 GUIDELINE_REFRESH = 50
 CREDIT_WINDOW = 8
+TRUSTED_RUNS = 5
 
 
 class Recall:
@@ -142,10 +143,17 @@ class Recall:
             visits=now.seen.visits,
             # optimistic in a context opened by a selection: extending it is how sequences are found
             explore_value=(total + (1.0 if primer else 0.5)) / (runs + 1),
-            # each untried element is an arm never pulled: UCB tries every one once
-            explore_runs=0 if untried else runs,
+            # each untried element is an arm never pulled: UCB tries every one once, unless a
+            # skill here is already trusted (a prior library: use what is known from step 0)
+            explore_runs=runs if not untried or (not primer and self._trusted()) else 0,
             hint=hint,
             chances=tuple(chances[:n]),
+        )
+
+    def _trusted(self) -> bool:
+        """Whether a skill offered here has proved itself (TRUSTED_RUNS runs, value >= 0.5)."""
+        return any(
+            k.totals.runs >= TRUSTED_RUNS and value(k.totals) >= 0.5 for k in self.offered_here
         )
 
     def mean(self, skill: Skill) -> float:

@@ -7,20 +7,22 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
               screen without leaving the state (a selection, a played card): "what comes next"
     choices   how often the model picked each target: where it was (a coarse, coordinate-free
               target key) and how it looked (one of the context's looks: descriptors at least
-              `alike` similar share one), so a different or greyed-out element in the same
-              place is not taken for the one the model chose
-    trust     whether the memo predicts the model here: each time the model is asked in a known
-              context, the memo's own pick is checked against the model's answer, and a memo
-              pick that left the screen unchanged counts as a disagreement
+              `alike` similar share one), so a different element in the same place is not
+              taken for the one the model chose
+    trust     whether the memo can stand in for the model here: each time the model is asked in
+              a known context, the memo's own pick is checked against the model's answer (the
+              same look agrees: elements that look alike act alike); a memo pick that changed
+              the screen for good counts for the memo, one that did nothing or was undone against
 
-A context the model was asked about `trust_after` times, whose checks agree at least `trust` of
-the time (a Beta(1, 1) mean), is answered from the memo: of the looks the model chose there, the
-most chosen one on screen, at the place it was chosen most. Where the right element moves with
-the situation (a map whose reachable nodes change every floor) the checks disagree and the model
-keeps being asked. A memo pick that did nothing, or that brought back a screen of the last few
-steps (a selection undone, a toggle), hands the very next decision to the model. The model is also asked now and then,
-with a probability that falls as the context gathers answers (1 / asks³, never below `floor`),
-so a changed situation is noticed; everything is seeded, so runs repeat.
+A context the model was asked about `trust_after` times, whose checks come out for the memo at
+least `trust` of the time (a Beta(1, 1) mean), is answered from the memo: of the looks the
+model chose there, the most chosen one on screen, at the place it was chosen most. Where the
+right element moves with the situation (a map whose reachable nodes change every floor) the
+checks disagree and the model keeps being asked. A memo pick that did nothing, or that brought
+back a screen of the last few steps (a selection undone, a toggle), hands the very next
+decision to the model. The model is also asked now and then, with a probability that falls as
+the context gathers answers (1 / asks³, never below `floor`), so a changed situation is
+noticed; everything is seeded, so runs repeat.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class DecisionMemo:
     def __init__(
         self,
         trust_after: int = 2,
-        trust: float = 0.6,
+        trust: float = 0.5,
         alike: float = 0.8,
         floor: float = 0.005,
         seed: int = 0,
@@ -115,11 +117,11 @@ class DecisionMemo:
             return state_id
         undone = screen in self._recent  # nothing changed, or back to a screen of just before
         self._recent.append(screen)
-        if undone and last.from_memo:
-            self._failed = True
-            entry = self._entries.get(last.context)
-            if entry is not None:
-                entry.disagreed += 1
+        entry = self._entries.get(last.context)
+        if last.from_memo and entry is not None:  # the memo's own pick, judged by what it did
+            entry.agreed += not undone
+            entry.disagreed += undone
+        self._failed = undone and last.from_memo
         if last.screen == screen:  # the last action did nothing here: same context
             return last.context
         return f"{state_id}|{last.target}" if last.target else state_id
@@ -181,8 +183,9 @@ class DecisionMemo:
             choice = self._choice(entry, cand, frame, add=True)
             entry.choices[choice] += 1
         if self._pick is not None:
-            entry.agreed += self._pick == choice
-            entry.disagreed += self._pick != choice
+            same = _alike(self._pick, choice)
+            entry.agreed += same
+            entry.disagreed += not same
         entry.asks += 1
 
     def acted_on(
@@ -190,6 +193,15 @@ class DecisionMemo:
     ) -> None:
         """Remember the action taken from this frame, to judge it at the next decision."""
         self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), from_memo)
+
+
+def _alike(pick: str, choice: str | None) -> bool:
+    """Whether the memo's pick stands for the model's choice: the same look (elements that look
+    alike act alike: any of three equal cards), or the same place for an element of no look."""
+    if choice is None:
+        return False
+    look = pick.rsplit("@", 1)[1]
+    return choice.rsplit("@", 1)[1] == look if look != "None" else pick == choice
 
 
 def box_key(box: Rect, frame: Frame) -> str:

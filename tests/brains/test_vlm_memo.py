@@ -12,6 +12,7 @@ from agent.types import Click, Frame, Rect
 
 SLOTS = [Rect(40 + 120 * i, 200, 80, 100) for i in range(5)]
 RED, BLUE, GREY = (200, 40, 40), (40, 60, 200), (90, 90, 90)
+GREEN, YELLOW = (40, 180, 60), (220, 200, 40)
 
 
 def screen(colours: list[tuple[int, int, int]], tick: int) -> tuple[Frame, list[Candidate]]:
@@ -76,8 +77,9 @@ def test_a_context_where_the_model_keeps_changing_its_mind_keeps_asking() -> Non
     memo = DecisionMemo(seed=1)
     drive = Driver(memo)
     hits = 0
-    for i in range(40):  # like a map whose reachable node moves: the choice is never the same
-        hit, _ = drive.decide("a", [GREY] * 5, (i * 3) % 5)
+    colours = [GREY, RED, BLUE, GREEN, YELLOW]
+    for i in range(40):  # what the model picks here depends on things the context does not hold
+        hit, _ = drive.decide("a", colours, (i * 3) % 5)
         hits += hit
         drive.decide("b", [BLUE, GREY], 0)
     assert hits <= 4, f"the memo answered {hits} times for a model it cannot predict"
@@ -96,3 +98,15 @@ def test_a_memo_pick_that_did_nothing_hands_the_next_decision_to_the_model() -> 
     hit, index = drive.decide("a", [GREY, RED], 0, acts=False)
     assert not hit and index == 0, "after its pick did nothing, the memo must not answer again"
     assert memo.why["failed"] == asked + 1
+
+
+def test_any_of_several_alike_elements_stands_for_the_models_choice() -> None:
+    drive = Driver(DecisionMemo(seed=1))
+    colours = [RED, GREY, RED, BLUE, RED]
+    hits = 0
+    for i in range(40):  # three equal red boxes; the model picks one of them, not always the same
+        hit, index = drive.decide("a", colours, [0, 2, 4][i % 3])
+        assert colours[index] == RED
+        hits += hit
+        drive.decide("b", [BLUE, GREY], 0)
+    assert hits >= 30

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DIALOG_REFRESH_S = 0.25
 """How often X11Window looks for new dialogs of its window (seconds)."""
+RESTORE_TIMEOUT_S = 2.0
+"""How long a minimised game window gets to come back before it counts as lost (seconds)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,12 @@ class X11Window:
     def parts(self) -> list[Rect]:
         from Xlib.error import ConnectionClosedError, XError
 
-        main = self._client_rect(self._xwin)
+        try:
+            main = self._client_rect(self._xwin)
+        except WindowLost:
+            if not self._restore():
+                raise
+            main = self._client_rect(self._xwin)
         if time.monotonic() - self._dialogs_at >= DIALOG_REFRESH_S:
             self._dialogs = self._find_dialogs()
             self._dialogs_at = time.monotonic()
@@ -132,6 +139,49 @@ class X11Window:
             except (WindowLost, XError, ConnectionClosedError):
                 self._dialogs_at = -DIALOG_REFRESH_S  # closed: look again next time
         return parts
+
+    def _restore(self) -> bool:
+        """Map a window that still exists but was minimised (a click on the game's own minimise
+        button): a person would bring it back from the taskbar. True once it is viewable."""
+        from Xlib import X
+        from Xlib.error import ConnectionClosedError, XError
+
+        try:
+            self._xwin.get_attributes()  # gone for good: XError
+            log.warning("%s was minimised; bringing it back", self.description)
+            self._send_active()
+            self._xwin.map()
+            self._conn.sync()
+            deadline = time.monotonic() + RESTORE_TIMEOUT_S
+            last = None
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                if self._xwin.get_attributes().map_state != X.IsViewable:
+                    continue
+                # the window manager may still be moving it back into place: wait for stillness
+                now = self._client_rect(self._xwin)
+                if now == last:
+                    return True
+                last = now
+        except WindowLost:
+            return False
+        except (XError, ConnectionClosedError, ConnectionError, OSError):
+            return False
+        return False
+
+    def _send_active(self) -> None:
+        """Ask the window manager to raise, show and focus the window (_NET_ACTIVE_WINDOW)."""
+        from Xlib import X
+        from Xlib.protocol import event
+
+        atom = self._conn.intern_atom("_NET_ACTIVE_WINDOW")
+        message = event.ClientMessage(
+            window=self._xwin,
+            client_type=atom,
+            data=(32, [2, X.CurrentTime, 0, 0, 0]),  # source 2: a pager/tool acting for a user
+        )
+        mask = X.SubstructureRedirectMask | X.SubstructureNotifyMask
+        self._conn.screen().root.send_event(message, event_mask=mask)
 
     def _client_rect(self, xwin: Any) -> Rect:
         from Xlib import X
@@ -181,20 +231,11 @@ class X11Window:
         """Raise and focus the window: _NET_ACTIVE_WINDOW for the window manager, plus X focus."""
         from Xlib import X
         from Xlib.error import ConnectionClosedError, XError
-        from Xlib.protocol import event
 
         if self.is_active():
             return
-        root = self._conn.screen().root
         try:
-            atom = self._conn.intern_atom("_NET_ACTIVE_WINDOW")
-            message = event.ClientMessage(
-                window=self._xwin,
-                client_type=atom,
-                data=(32, [2, X.CurrentTime, 0, 0, 0]),  # source 2: a pager/tool acting for a user
-            )
-            mask = X.SubstructureRedirectMask | X.SubstructureNotifyMask
-            root.send_event(message, event_mask=mask)
+            self._send_active()
             self._xwin.configure(stack_mode=X.Above)
             self._xwin.set_input_focus(X.RevertToParent, X.CurrentTime)
             self._conn.sync()

@@ -214,3 +214,34 @@ def test_a_dialog_of_the_game_is_part_of_the_game(start_clicker) -> None:
         with pytest.raises(OutsideWindowError, match="none of them"):
             game.step(Click(m.w + 20, 10))  # the desktop between the two
         assert main.events("down") == []
+
+
+@pytest.mark.live
+def test_a_minimised_game_window_is_brought_back(start_clicker) -> None:
+    """The agent may click the game's own minimise button; the run goes on with the window back."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("needs xdotool")
+    clicker = start_clicker()
+    with LiveWindow(LiveSettings(title=f"^{TITLE}$", display=clicker.display)) as game:
+        game.reset()
+        env = display_env(clicker.display)
+        subprocess.run(["xdotool", "windowminimize", str(clicker.info.id)], env=env, check=True)
+        deadline = time.monotonic() + 5
+        while _viewable(clicker.display, clicker.info.id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _viewable(clicker.display, clicker.info.id)
+        outcome = game.step(Click(100, 70))
+        assert tuple(outcome.frame.image[70, 100]) == ORANGE
+        assert _viewable(clicker.display, clicker.info.id)
+
+
+def _viewable(display: str, window: int) -> bool:
+    from Xlib import X
+    from Xlib import display as xdisplay
+
+    conn = xdisplay.Display(display)
+    try:
+        win = conn.create_resource_object("window", window)
+        return win.get_attributes().map_state == X.IsViewable
+    finally:
+        conn.close()

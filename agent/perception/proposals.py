@@ -168,6 +168,43 @@ _GLYPH_MIN_GRADIENT = 90
 """A lone glyph is drawn to be seen: its strongest 3 x 3 grey-level step is at least this."""
 
 
+# Taller than this (work pixels) and a "line" is a title in big letters or a block of lines.
+BLOCK_MIN_H = 40
+
+
+def _split_blocks(mask: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Split a "line" that is really a block of lines (a dialog's message over its buttons,
+    joined by the closing and a frame) at the rows where the unclosed mask is nearly empty, so
+    the block does not stand for (and absorb) the buttons inside it. Rows of (x, y, w, h)."""
+    out = []
+    for x, y, w, h, *_ in lines:
+        if h <= BLOCK_MIN_H:  # a line, or lines close enough to read as one label
+            out.append((x, y, w, h))
+            continue
+        crop = mask[y : y + h, x : x + w] > 0
+        density = crop.mean(axis=1)
+        empty = density < 0.1 * density.max()
+        inked = np.flatnonzero(~empty)
+        # runs of inked rows separated by empty ones; one run is one line
+        cuts = np.flatnonzero(np.diff(inked) > 1)
+        if len(cuts) == 0:
+            out.append((x, y, w, h))
+            continue
+        for run in np.split(inked, cuts + 1):
+            top, bottom = int(run[0]), int(run[-1]) + 1
+            height = bottom - top
+            if height < 3:  # a rule or a frame edge, not text
+                continue
+            # a row of buttons is several lines side by side: split at gaps wider than a word gap
+            cols = np.flatnonzero(crop[top:bottom].any(axis=0))
+            gaps = np.flatnonzero(np.diff(cols) > 1.5 * height)
+            for part in np.split(cols, gaps + 1):
+                left, right = int(part[0]), int(part[-1]) + 1
+                if right - left >= height:  # a separator or a frame edge is no line
+                    out.append((x + left, y + top, right - left, height))
+    return np.array(out, np.int64).reshape(-1, 4)
+
+
 def _text_lines(mask: np.ndarray) -> np.ndarray:
     """Boxes of text lines in the local-contrast mask: glyphs and words joined into lines by a
     closing wider than a word gap and taller than the gap between accents and letters."""
@@ -179,7 +216,8 @@ def _text_lines(mask: np.ndarray) -> np.ndarray:
         st = stats[1:]
         w, h = st[:, 2], st[:, 3]
         fill = st[:, 4] / np.maximum(w * h, 1)
-        rows.append(st[(h >= 5) & (h <= 64) & (w >= h * 1.5) & (fill > 0.3)])
+        lines = st[(h >= 5) & (h <= 64) & (w >= h * 1.5) & (fill > 0.3)]
+        rows.append(_split_blocks(mask, lines))
     st = np.concatenate(rows, axis=0)
     pad = np.maximum(2, st[:, 3] // 4)
     return np.column_stack(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -12,7 +14,7 @@ from agent.perception.image import ImageError
 from agent.perception.objects import Candidate, candidates
 from agent.perception.settings import PerceptionSettings
 from agent.types import Frame, Rect
-from bench.perception_eval import coverage
+from bench.perception_eval import coverage, stands_for
 from tests.perception.synthetic import board_screen, menu_screen
 
 
@@ -122,3 +124,16 @@ def test_describe_matches_the_candidate_descriptor():
         cx, cy, _, _ = relative_box(again)
         assert abs(cx * 1280 - cand.box.center.x) < 4 and abs(cy * 720 - cand.box.center.y) < 4
     assert describe(scene.image, Rect(5000, 5000, 10, 10)) == ()
+
+
+def test_a_dialog_message_over_its_buttons_is_not_one_text_block() -> None:
+    """gnome-mines' "Do you want to start a new game?" dialog (1920x1080, captured by the agent):
+    its message lines, frame and button row once closed into one tall text "line" that absorbed
+    both buttons, and the agent could never answer the dialog."""
+    path = Path(__file__).parent / "frames" / "mines_new_game_dialog_1920.png"
+    image = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    boxes = [c.box for c in candidates(image)]
+    keep_current, start_new = Rect(736, 583, 224, 30), Rect(963, 583, 222, 30)
+    for button in (keep_current, start_new):
+        assert any(stands_for(b, button) for b in boxes), button
+    assert not any(b.h > 150 for b in boxes if b.contains(keep_current.center.x, 590))

@@ -21,6 +21,7 @@ ground truth); prints the learned library's share of the own library's speed-up.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -168,6 +169,7 @@ def main() -> None:
         transfer(root, args.steps, size, args.new_seed, args.jobs)  # type: ignore[arg-type]
         return
     root = Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    print(f"load average {os.getloadavg()[0]:.1f} (figures are noisy above 1)")
     path, seconds = record(root, args.steps, args.seed, size)  # type: ignore[arg-type]
     replay = Replay(path)
     n = len(replay.steps)
@@ -189,7 +191,7 @@ def main() -> None:
         print(f"learn: {result.steps} steps at {result.steps_per_second:.1f} steps/s")
     except ImportError as exc:
         print(f"learn: skipped (the learning agent is not importable: {exc})")
-    print(f"(files under {root})")
+    print(f"(files under {root}; load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,12 @@ class OutsideWindowError(SafetyStop):
     """An action aimed at a point outside the target window; refused, never executed."""
 
 
+class BetweenWindowsError(OutsideWindowError):
+    """A point inside the bounding box of the game's windows but on none of them (the desktop
+    between the game and its dialog); refused, never executed. LiveWindow turns it into a step
+    that did nothing, since the agent could not know the gap from the pixels."""
+
+
 class WindowNotFound(BottomupError):
     """No viewable window matches the requested title."""
 

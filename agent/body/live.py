@@ -25,6 +25,8 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from agent.body.display import display_env
 from agent.body.mouse import Mouse, MouseSettings, PerformedAction
 from agent.body.screen import Screen
@@ -37,7 +39,7 @@ from agent.body.window import (
     find_window,
     list_windows,
 )
-from agent.errors import ConfigError, WindowLost, WindowNotFound
+from agent.errors import BetweenWindowsError, ConfigError, WindowLost, WindowNotFound
 from agent.types import Action, Frame, Outcome, Rect
 
 log = logging.getLogger(__name__)
@@ -105,10 +107,14 @@ class LiveWindow:
         parts = self._current_parts()
         rect = bounding_box(parts)
         screen = self.screen.screen_rect()
-        self.mouse.check(action, rect, screen, parts)  # refuse before touching anything
+        try:
+            self.mouse.check(action, rect, screen, parts)  # refuse before touching anything
+        except BetweenWindowsError as exc:
+            log.info("%s; the step does nothing", exc)
+            return Outcome(self._grab(), 0.0, True)
         # A fresh grab, not the last settled frame: the game may have moved on while the agent
         # was thinking, and that must not count as this action's effect.
-        reference = self.screen.grab(rect)
+        reference = self._grab()
         if not self.mouse.settings.dry_run:
             self._window.activate()
         self.mouse.perform(action, rect, screen, parts)
@@ -279,4 +285,17 @@ class LiveWindow:
             raise
 
     def _grab(self) -> Frame:
-        return self.screen.grab(self._current_rect())
+        """The game's windows as one frame; the desktop between them (when a dialog reaches past
+        the main window) is blanked, so nothing there looks clickable."""
+        parts = self._current_parts()
+        frame = self.screen.grab(bounding_box(parts))
+        if len(parts) == 1:
+            return frame
+        box, s = frame.region, frame.scale
+        keep = np.zeros(frame.image.shape[:2], bool)
+        for r in parts:
+            keep[
+                round((r.y - box.y) * s) : round((r.bottom - box.y) * s),
+                round((r.x - box.x) * s) : round((r.right - box.x) * s),
+            ] = True
+        return replace(frame, image=np.where(keep[..., None], frame.image, 0).astype(np.uint8))

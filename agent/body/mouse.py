@@ -29,6 +29,7 @@ from typing import Any
 
 from agent.body.display import bind_process_display, open_xlib
 from agent.errors import (
+    BetweenWindowsError,
     ConfigError,
     MissingDependency,
     OutsideWindowError,
@@ -115,7 +116,7 @@ class Mouse:
                     "window that is off the screen"
                 )
             if parts is not None and not any(r.contains(on_screen.x, on_screen.y) for r in parts):
-                raise OutsideWindowError(
+                raise BetweenWindowsError(
                     f"refused {describe_action(action)}: ({p.x}, {p.y}) is between the game's "
                     "windows, on none of them"
                 )

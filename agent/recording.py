@@ -213,9 +213,11 @@ def _learning_fields(step: Step) -> dict[str, Any]:
         "judgement": step.judgement,
         "reflection": step.reflection,
         "model_calls": step.model_calls,
-        "progress": step.progress,
     }
-    return {k: v for k, v in fields.items() if v not in ("", 0, None)}
+    fields = {k: v for k, v in fields.items() if v not in ("", 0, None)}
+    if step.progress is not None:  # a reading of 0 ("Floor 0", "0/10") is a reading
+        fields["progress"] = step.progress
+    return fields
 
 
 class RecordingError(ConfigError):

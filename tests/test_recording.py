@@ -89,3 +89,16 @@ def test_unknown_schema_version_is_refused(tmp_path) -> None:
 def test_not_a_recording(tmp_path) -> None:
     with pytest.raises(RecordingError, match="no manifest.json"):
         Recording(tmp_path)
+
+
+def test_a_progress_reading_of_zero_is_recorded(tmp_path) -> None:
+    """'Floor 0' or '0/10' is a reading; only a missing one is left out."""
+    from dataclasses import replace
+
+    first, second = _steps(2)
+    with Recorder(tmp_path, game="toy", agent_id="a") as rec:
+        rec.on_step(replace(first, progress=0.0))
+        rec.on_step(second)
+    steps = Recording(rec.path).steps()
+    assert steps[0]["progress"] == 0.0
+    assert "progress" not in steps[1]

@@ -111,10 +111,10 @@ class LiveWindow:
             self.mouse.check(action, rect, screen, parts)  # refuse before touching anything
         except BetweenWindowsError as exc:
             log.info("%s; the step does nothing", exc)
-            return Outcome(self._grab(), 0.0, True)
+            return Outcome(self._grab(parts), 0.0, True)
         # A fresh grab, not the last settled frame: the game may have moved on while the agent
         # was thinking, and that must not count as this action's effect.
-        reference = self._grab()
+        reference = self._grab(parts)
         if not self.mouse.settings.dry_run:
             self._window.activate()
         self.mouse.perform(action, rect, screen, parts)
@@ -284,10 +284,11 @@ class LiveWindow:
                 self._check_process()
             raise
 
-    def _grab(self) -> Frame:
-        """The game's windows as one frame; the desktop between them (when a dialog reaches past
-        the main window) is blanked, so nothing there looks clickable."""
-        parts = self._current_parts()
+    def _grab(self, parts: list[Rect] | None = None) -> Frame:
+        """The game's windows (`parts`, looked up when not given) as one frame; the desktop
+        between them (when a dialog reaches past the main window) is blanked, so nothing there
+        looks clickable."""
+        parts = parts or self._current_parts()
         frame = self.screen.grab(bounding_box(parts))
         if len(parts) == 1:
             return frame

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.perception.descriptor import LENGTH, VERSION
+from agent.perception.descriptor import LENGTH, VERSION, similarities
 from agent.types import Target
 
 ALIKE = 0.85
@@ -30,8 +30,6 @@ LIMIT = 160
 INERT = 0.3
 """Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
 
-# the descriptor layout (agent/perception/descriptor.py): aspect, 3x3 Lab colour, 12x12 shape
-_ASPECT, _COLOUR, _SHAPE = 5, slice(6, 33), slice(33, LENGTH)
 
 
 @dataclass(frozen=True)
@@ -49,16 +47,27 @@ def _look(target: Target | None) -> np.ndarray | None:
     return np.asarray(target.descriptor, np.float32)
 
 
-def alike(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Appearance similarity (agent.perception.descriptor.appearance_similarity) of every row
-    of `a` (n x LENGTH) with every row of `b` (m x LENGTH): an n x m matrix in 0..1."""
-    colour = np.exp(-np.abs(a[:, None, _COLOUR] - b[None, :, _COLOUR]).mean(axis=2) / 0.06)
-    sa, sb = a[:, _SHAPE], b[:, _SHAPE]
-    shape = np.maximum(0.0, sa @ sb.T)
-    flat = (~sa.any(axis=1))[:, None] & (~sb.any(axis=1))[None, :]
-    shape = np.where(flat, 1.0, shape)
-    aspect = np.exp(-np.abs(a[:, None, _ASPECT] - b[None, :, _ASPECT]) / 0.25)
-    return 0.4 * colour + 0.4 * shape + 0.2 * aspect
+def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
+    """Whether each look of `a` is alike (appearance >= ALIKE) each look of `b`: n x m booleans.
+
+    Equal looks are compared once (a state's clicks repeat the same few targets)."""
+    rows_a, index_a = _distinct(a)
+    rows_b, index_b = _distinct(b)
+    same = similarities(np.stack(rows_a), np.stack(rows_b)) >= ALIKE
+    return same[np.ix_(index_a, index_b)]
+
+
+def _distinct(looks: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+    rows: list[np.ndarray] = []
+    seen: dict[bytes, int] = {}
+    index = []
+    for look in looks:
+        key = look.tobytes()
+        if key not in seen:
+            seen[key] = len(rows)
+            rows.append(look)
+        index.append(seen[key])
+    return rows, index
 
 
 class Affordances:
@@ -99,10 +108,9 @@ class Affordances:
         have = [i for i, look in enumerate(looks) if look is not None]
         known = [j for j, c in enumerate(clicks) if c.look is not None]
         if have and known:
-            sims = alike(
-                np.stack([looks[i] for i in have]), np.stack([clicks[j].look for j in known])
+            match[np.ix_(have, known)] = alike(
+                [looks[i] for i in have], [clicks[j].look for j in known]
             )
-            match[np.ix_(have, known)] = sims >= ALIKE
         for i, (_, key) in enumerate(targets):
             if looks[i] is None:
                 match[i] = [c.look is None and c.key == key for c in clicks]
@@ -120,6 +128,6 @@ def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.
     now = _look(selected)
     with_look = [j for j, c in enumerate(clicks) if c.under and c.selected is not None]
     if now is not None and with_look:
-        same = alike(now[None], np.stack([clicks[j].selected for j in with_look]))[0] >= ALIKE
+        same = alike([now], [clicks[j].selected for j in with_look])[0]
         weight[with_look] = np.where(same, 1.0, OTHER_SELECTION)
     return weight.astype(np.float32)

@@ -40,6 +40,7 @@ class StateMemory:
         self._known: set[str] = set()
         self._vectors: dict[str, np.ndarray] = {}
         self._signatures: dict[str, str] = {}
+        self._stored: dict[str, tuple[float, ...]] = {}
         self.pull()
 
     def pull(self) -> int:
@@ -61,17 +62,20 @@ class StateMemory:
                 added += 1
         return added
 
-    def see(self, frame: Frame) -> Seen:
-        """The state of a frame, after counting a visit (in the library, shared by everyone)."""
-        key, vector = signature(frame)
-        sid = self.states.lookup(frame)
-        if sid is None:
+    def see(self, frame: Frame, signed: tuple[str, np.ndarray] | None = None) -> Seen:
+        """The state of a frame, after counting a visit (in the library, shared by everyone).
+
+        `signed`: the frame's (key, vector) signature when the caller already has it."""
+        key, vector = signed if signed is not None else signature(frame)
+        if self.states.lookup_vector(vector) is None:
             self.pull()
         sig = self.states.observe_vector(vector, key)
         new = sig not in self._vectors
         if new:
             self._vectors[sig] = vector
-        state = self._graph.state(sig, tuple(round(float(v), 5) for v in vector))
+            self._stored[sig] = tuple(np.round(vector.astype(np.float64), 5).tolist())
+        # the library keeps the first vector of a state; later frames' vectors are not stored
+        state = self._graph.state(sig, self._stored.get(sig, ()))
         self._known.add(state.id)
         self._signatures[state.id] = sig
         return Seen(state.id, sig, state.total_visits, new)

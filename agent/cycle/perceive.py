@@ -3,7 +3,7 @@
 The frame after an action is the frame the next decision starts from, so its perception is
 cached by identity and reused. A frame that names its content (`content_id`: equal ids mean equal
 pixels, as a replayed frame's sha in its recording) has its pixel-only perception (candidates,
-progress reading, frame key) computed once per content and reused; the screen state is looked up
+progress reading, frame key, state signature) computed once per content and reused; the screen state is looked up
 every time, since seeing a frame counts a visit in the library.
 """
 
@@ -13,10 +13,13 @@ import hashlib
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
+
 from agent.cycle.memory import Seen, StateMemory
 from agent.cycle.progress import ProgressReader, ProgressSignal
 from agent.perception.objects import Candidate, candidates
 from agent.perception.settings import PerceptionSettings
+from agent.perception.state import signature
 from agent.types import Frame
 
 
@@ -43,6 +46,7 @@ class _Pixels:
     candidates: tuple[Candidate, ...]
     progress: float | None
     key: bytes
+    signed: tuple[str, np.ndarray]
 
 
 class Perceiver:
@@ -69,7 +73,7 @@ class Perceiver:
         if self._last is not None and self._last.frame.image is frame.image:
             return self._last
         pixels = self._pixels(frame)
-        seen = self._memory.see(frame)
+        seen = self._memory.see(frame, pixels.signed)
         key = pixels.key
         self._frames[key] += 1
         self._last = Perceived(
@@ -85,7 +89,7 @@ class Perceiver:
             return known
         found = tuple(candidates(frame, self._settings))
         progress = self._progress.read(frame) if self._progress else None
-        pixels = _Pixels(found, progress, frame_key(frame))
+        pixels = _Pixels(found, progress, frame_key(frame), signature(frame))
         if content:
             self._memo[content] = pixels
             if len(self._memo) > self._memo_size:

@@ -7,6 +7,7 @@ window stopped changing; `wait_settled`).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,10 +34,21 @@ class Change:
         return self.fraction > min_fraction
 
 
+_recent = threading.local()
+
+
 def _grey(image: np.ndarray) -> np.ndarray:
+    """Grey levels of an image; the last two images' are kept (per thread), since the frame after
+    one action is the frame before the next."""
     if image.ndim == 2:
         return image
-    return cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
+    known = getattr(_recent, "greys", [])
+    for source, grey in known:
+        if source is image:
+            return grey
+    grey = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
+    _recent.greys = [(image, grey), *known[:1]]
+    return grey
 
 
 def changed_mask(
@@ -56,7 +68,7 @@ def changed_fraction(
 ) -> float:
     """Fraction (0..1) of pixels that changed by more than `threshold` grey levels."""
     mask = changed_mask(a, b, threshold)
-    return float(mask.mean()) if mask.size else 0.0
+    return np.count_nonzero(mask) / mask.size if mask.size else 0.0
 
 
 def diff(
@@ -69,7 +81,7 @@ def diff(
     mask = changed_mask(a, b, threshold)
     if not mask.size:
         return Change(0.0)
-    fraction = float(mask.mean())
+    fraction = np.count_nonzero(mask) / mask.size
     if fraction == 0.0:
         return Change(0.0)
     # Close small gaps so one changed widget gives one region, not dozens of glyph fragments.

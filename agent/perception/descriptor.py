@@ -12,8 +12,6 @@ Every part is computed from the box resampled to a fixed size, so the same eleme
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
@@ -33,20 +31,45 @@ def describe(image: np.ndarray, box: Rect, work_width: int = 640) -> tuple[float
     """The descriptor of `box` (image pixels) in the RGB `image`; () for an empty box.
 
     Computed on the same downscaled work copy candidates use, so both give the same vector.
+    The work copy of the last image described (per thread) is kept, so describing several
+    boxes of one frame prepares it once.
     """
     h, w = image.shape[:2]
     clipped = box.intersection(Rect(0, 0, w, h))
     if clipped is None:
         return ()
     factor = min(1.0, work_width / w)
-    work = image
-    if factor < 1.0:
-        size = (max(1, round(w * factor)), max(1, round(h * factor)))
-        work = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    fw, fh = (max(1, round(w * factor)), max(1, round(h * factor))) if factor < 1 else (w, h)
+    # Only the box's part of the work copy is read: describe that crop, then put the box's
+    # place back in the whole frame's terms.
     wb = np.array(
         [[clipped.x * factor, clipped.y * factor, clipped.w * factor, clipped.h * factor]]
     )
-    return tuple(float(v) for v in describe_many(work, wb)[0])
+    x0, y0, x1, y1 = (int(v[0]) for v in _pixel_boxes(wb, fw, fh))
+    crop = _work_crop(image, factor, (fw, fh), (x0, y0, x1, y1))
+    out = describe_many(crop, np.array([[0, 0, x1 - x0, y1 - y0]], np.float64))[0]
+    out[_POS] = _place(wb, fw, fh)[0]
+    return tuple(out.tolist())
+
+
+def _work_crop(
+    image: np.ndarray, factor: float, size: tuple[int, int], crop: tuple[int, int, int, int]
+) -> np.ndarray:
+    """Pixels x0:x1, y0:y1 of the work copy (`image` shrunk by `factor` to `size`).
+
+    Shrinking by a whole number k averages k x k blocks, so the crop is shrunk alone (the same
+    pixels, without shrinking the whole frame); other factors shrink the whole frame.
+    """
+    x0, y0, x1, y1 = crop
+    if factor >= 1.0:
+        return np.ascontiguousarray(image[y0:y1, x0:x1])
+    k = round(1 / factor)
+    h, w = image.shape[:2]
+    if abs(k * factor - 1) < 1e-9 and size == (w // k, h // k) and w % k == 0 and h % k == 0:
+        part = image[y0 * k : y1 * k, x0 * k : x1 * k]
+        return cv2.resize(part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+    work = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(work[y0:y1, x0:x1])
 
 
 def describe_many(
@@ -65,16 +88,10 @@ def describe_many(
     out = np.zeros((n, LENGTH), np.float32)
     if n == 0:
         return out
-    bx = np.clip(np.floor(boxes[:, 0]).astype(np.int64), 0, fw - 1)
-    by = np.clip(np.floor(boxes[:, 1]).astype(np.int64), 0, fh - 1)
-    bx1 = np.clip(np.ceil(boxes[:, 0] + boxes[:, 2]).astype(np.int64), bx + 1, fw)
-    by1 = np.clip(np.ceil(boxes[:, 1] + boxes[:, 3]).astype(np.int64), by + 1, fh)
+    bx, by, bx1, by1 = _pixel_boxes(boxes, fw, fh)
     bw, bh = bx1 - bx, by1 - by
     out[:, 0] = VERSION
-    out[:, 1] = (bx + bw / 2) / fw
-    out[:, 2] = (by + bh / 2) / fh
-    out[:, 3] = bw / fw
-    out[:, 4] = bh / fh
+    out[:, _POS] = _place(boxes, fw, fh)
     out[:, _ASPECT] = np.log(bw / bh)
     if lab_integral is None:
         lab = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB)
@@ -118,7 +135,26 @@ def describe_many(
     return out
 
 
-def _array(descriptor: tuple[float, ...] | np.ndarray) -> np.ndarray | None:
+def _pixel_boxes(
+    boxes: np.ndarray, fw: int, fh: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Boxes (N x 4 float x, y, w, h) as whole pixels x0, y0, x1, y1 inside a fw x fh image."""
+    bx = np.clip(np.floor(boxes[:, 0]).astype(np.int64), 0, fw - 1)
+    by = np.clip(np.floor(boxes[:, 1]).astype(np.int64), 0, fh - 1)
+    bx1 = np.clip(np.ceil(boxes[:, 0] + boxes[:, 2]).astype(np.int64), bx + 1, fw)
+    by1 = np.clip(np.ceil(boxes[:, 1] + boxes[:, 3]).astype(np.int64), by + 1, fh)
+    return bx, by, bx1, by1
+
+
+def _place(boxes: np.ndarray, fw: int, fh: int) -> np.ndarray:
+    """The descriptor's place fields: box centre and size relative to the fw x fh image."""
+    bx, by, bx1, by1 = _pixel_boxes(boxes, fw, fh)
+    bw, bh = bx1 - bx, by1 - by
+    return np.stack([(bx + bw / 2) / fw, (by + bh / 2) / fh, bw / fw, bh / fh], axis=1)
+
+
+def descriptor_array(descriptor: tuple[float, ...] | np.ndarray) -> np.ndarray | None:
+    """The descriptor as a float32 array, or None when it is not of the current layout."""
     arr = np.asarray(descriptor, dtype=np.float32)
     if arr.shape != (LENGTH,) or arr[0] != VERSION:
         return None
@@ -133,16 +169,20 @@ def appearance_similarity(
     Blends colour layout (Lab distance), structure (thumbnail correlation; flat boxes compare as
     equal in structure) and aspect ratio. Returns 0.0 for descriptors of another layout version.
     """
-    da, db = _array(a), _array(b)
+    da, db = descriptor_array(a), descriptor_array(b)
     if da is None or db is None:
         return 0.0
-    colour = math.exp(-float(np.abs(da[_COLOUR] - db[_COLOUR]).mean()) / 0.06)
-    sa, sb = da[_SHAPE], db[_SHAPE]
-    if not sa.any() and not sb.any():
-        shape = 1.0
-    else:
-        shape = max(0.0, float(np.dot(sa, sb)))
-    aspect = math.exp(-abs(float(da[_ASPECT] - db[_ASPECT])) / 0.25)
+    return float(similarities(da[None], db[None])[0, 0])
+
+
+def similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`appearance_similarity` of every row of `a` (n x LENGTH) with every row of `b`
+    (m x LENGTH), both of the current layout version: an n x m matrix in 0..1."""
+    colour = np.exp(-np.abs(a[:, None, _COLOUR] - b[None, :, _COLOUR]).mean(axis=2) / 0.06)
+    sa, sb = a[:, _SHAPE], b[:, _SHAPE]
+    flat = (~sa.any(axis=1))[:, None] & (~sb.any(axis=1))[None, :]
+    shape = np.where(flat, 1.0, np.maximum(0.0, sa @ sb.T))
+    aspect = np.exp(-np.abs(a[:, None, _ASPECT] - b[None, :, _ASPECT]) / 0.25)
     return 0.4 * colour + 0.4 * shape + 0.2 * aspect
 
 
@@ -150,7 +190,7 @@ def relative_box(
     descriptor: tuple[float, ...] | np.ndarray,
 ) -> tuple[float, float, float, float] | None:
     """(centre x, centre y, width, height) relative to the frame the descriptor was taken in."""
-    arr = _array(descriptor)
+    arr = descriptor_array(descriptor)
     if arr is None:
         return None
     cx, cy, w, h = (float(v) for v in arr[_POS])

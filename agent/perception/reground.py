@@ -13,13 +13,19 @@ is found even when no proposal isolated it. Below `reground_min_similarity` noth
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from agent.perception.descriptor import appearance_similarity, describe, relative_box
+from agent.perception.descriptor import (
+    LENGTH,
+    VERSION,
+    describe,
+    descriptor_array,
+    relative_box,
+    similarities,
+)
 from agent.perception.image import as_image, frame_scale
 from agent.perception.objects import DEFAULT_SETTINGS, Candidate, candidates
 from agent.perception.settings import PerceptionSettings
@@ -54,10 +60,10 @@ def reground(
     if rel is None:
         return _by_position(target, proposals)
     best: Grounding | None = None
-    for cand in proposals:
-        score = _score(target, rel, cand.box, cand.descriptor, cand.text, width, height)
-        if best is None or score > best.confidence:
-            best = Grounding(cand.box, score, cand)
+    scores = _scores(target, rel, proposals, width, height)
+    if len(scores):
+        i = int(np.argmax(scores))
+        best = Grounding(proposals[i].box, float(scores[i]), proposals[i])
     # The box where the target would be if it kept its relative place and size.
     cx, cy, rw, rh = rel
     expected = Rect(
@@ -93,20 +99,41 @@ def _score(
     width: float,
     height: float,
 ) -> float:
-    appearance = appearance_similarity(target.descriptor, descriptor)
+    return float(_scores(target, rel, [Candidate(box, descriptor, text)], width, height)[0])
+
+
+def _scores(
+    target: Target,
+    rel: tuple[float, float, float, float],
+    proposals: Sequence[Candidate],
+    width: float,
+    height: float,
+) -> np.ndarray:
+    """The match score of each proposal, 0..1."""
+    if not proposals:
+        return np.zeros(0)
+    appearance = np.zeros(len(proposals))
+    mine = descriptor_array(target.descriptor)
+    usable = [i for i, c in enumerate(proposals) if len(c.descriptor) == LENGTH]
+    if mine is not None and usable:
+        looks = np.asarray([proposals[i].descriptor for i in usable], np.float32)
+        ok = looks[:, 0] == VERSION
+        appearance[usable] = np.where(ok, similarities(mine[None], looks)[0], 0.0)
+    boxes = np.array([(c.box.x, c.box.y, c.box.w, c.box.h) for c in proposals], np.float64)
     cx, cy, rw, rh = rel
-    dx = (box.x + box.w / 2) / width - cx
-    dy = (box.y + box.h / 2) / height - cy
-    position = math.exp(-math.hypot(dx, dy) / 0.2)
-    size_gap = abs(math.log(max(box.w / width, 1e-6) / max(rw, 1e-6))) + abs(
-        math.log(max(box.h / height, 1e-6) / max(rh, 1e-6))
+    dx = (boxes[:, 0] + boxes[:, 2] / 2) / width - cx
+    dy = (boxes[:, 1] + boxes[:, 3] / 2) / height - cy
+    position = np.exp(-np.hypot(dx, dy) / 0.2)
+    size_gap = np.abs(np.log(np.maximum(boxes[:, 2] / width, 1e-6) / max(rw, 1e-6))) + np.abs(
+        np.log(np.maximum(boxes[:, 3] / height, 1e-6) / max(rh, 1e-6))
     )
-    size = math.exp(-size_gap / 0.4)
+    size = np.exp(-size_gap / 0.4)
     # Looks decide whether it is the thing at all; place and size only rank look-alikes.
     score = appearance * (0.6 + 0.25 * position + 0.15 * size)
-    if target.text and text:
-        score += 0.1 if _norm(target.text) == _norm(text) else -0.1
-    return max(0.0, min(1.0, score))
+    if target.text:
+        want = _norm(target.text)
+        score += [(0.1 if _norm(c.text) == want else -0.1) if c.text else 0.0 for c in proposals]
+    return np.clip(score, 0.0, 1.0)
 
 
 def _norm(text: str) -> str:

@@ -53,13 +53,7 @@ def signature(frame_or_image: Frame | np.ndarray) -> tuple[str, np.ndarray]:
 
 def distance(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     """Trimmed mean of per-cell Lab differences (0 = same layout; different screens ~0.1 and up)."""
-    va = np.asarray(a, np.float32).reshape(-1, 3)
-    vb = np.asarray(b, np.float32).reshape(-1, 3)
-    if va.shape != vb.shape:
-        return float("inf")
-    cells = np.sort(np.linalg.norm(va - vb, axis=1))
-    keep = max(1, int(round(len(cells) * (1.0 - TRIM))))
-    return float(cells[:keep].mean())
+    return float(distances(a, np.asarray(b, np.float32).reshape(1, -1))[0])
 
 
 def match(
@@ -71,13 +65,24 @@ def match(
 
     `known` maps a state id to one signature vector or to a list of exemplar vectors.
     """
-    best_id, best = None, threshold
-    for state_id, vectors in known.items():
-        for v in _exemplars(vectors):
-            d = distance(vector, v)
-            if d < best:
-                best_id, best = state_id, d
-    return best_id
+    size = np.asarray(vector).size
+    pairs = [(i, v) for i, vs in known.items() for v in _exemplars(vs) if v.size == size]
+    if not pairs:
+        return None
+    ids = [state_id for state_id, _ in pairs]
+    gaps = distances(vector, np.stack([v for _, v in pairs]))
+    best = int(np.argmin(gaps))
+    return ids[best] if gaps[best] < threshold else None
+
+
+def distances(vector: Sequence[float] | np.ndarray, others: np.ndarray) -> np.ndarray:
+    """`distance` from one vector to each row of `others` (inf where the sizes differ)."""
+    va = np.asarray(vector, np.float32).reshape(-1, 3)
+    if others.ndim != 2 or others.shape[1] != va.size:
+        return np.full(len(others), np.inf)
+    cells = np.sort(np.linalg.norm(others.reshape(len(others), -1, 3) - va, axis=2), axis=1)
+    keep = max(1, int(round(cells.shape[1] * (1.0 - TRIM))))
+    return cells[:, :keep].mean(axis=1)
 
 
 def _exemplars(vectors) -> list[np.ndarray]:
@@ -128,7 +133,10 @@ class ScreenStates:
 
     def lookup(self, frame_or_image: Frame | np.ndarray) -> str | None:
         """The matching state id without recording anything (None when the screen is new)."""
-        _, vector = signature(frame_or_image)
+        return self.lookup_vector(signature(frame_or_image)[1])
+
+    def lookup_vector(self, vector: np.ndarray) -> str | None:
+        """lookup() for a signature vector computed elsewhere."""
         with self._lock:
             return match(vector, self._known(), self.threshold)
 

@@ -15,6 +15,9 @@ from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes, compare
 from agent.replay.reader import RecordedStep, Replay
 from agent.types import Action, Frame, Outcome, Step
 
+PREFETCH = 4
+"""Steps ahead whose frames are decoded in the background while the policy works."""
+
 
 class ReplayExhausted(BottomupError):
     """step() was called after the last recorded step."""
@@ -65,6 +68,8 @@ class ReplayGame:
             )
         self.agreements.append(compare(recorded.action, action, self._frame, self._boxes_of))
         self._cursor += 1
+        ahead = self.steps[self._cursor : self._cursor + PREFETCH]
+        self.replay.prefetch(s for step in ahead for s in (step.before_sha, step.after_sha))
         # A new Frame object even when the pixels did not change, as a live grab would be.
         after = self.replay.frame(recorded.after_sha, recorded.after_info)
         following = self.current

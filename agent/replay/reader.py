@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -181,6 +183,9 @@ class Replay:
         self._frames: dict[str, FrameInfo] = {}
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = frame_cache
+        self._pending: dict[str, Future[np.ndarray]] = {}
+        self._decoder: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
         self.end_reason: str | None = None
         self.all_steps: tuple[RecordedStep, ...] = self._read()
         self.steps: tuple[RecordedStep, ...] = self._usable(self.all_steps)
@@ -345,18 +350,38 @@ class Replay:
 
     def image(self, sha: str) -> np.ndarray:
         """RGB pixels of a stored frame (decoded once, kept in a small cache)."""
-        cached = self._cache.get(sha)
-        if cached is not None:
-            self._cache.move_to_end(sha)
-            return cached
+        with self._lock:
+            cached = self._cache.get(sha)
+            if cached is not None:
+                self._cache.move_to_end(sha)
+                return cached
+            pending = self._pending.pop(sha, None)
+        image = pending.result() if pending is not None else self._decode(sha)
+        with self._lock:
+            self._cache[sha] = image
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return image
+
+    def prefetch(self, shas: Iterable[str]) -> None:
+        """Start decoding these frames on a background thread (PNG decoding releases the GIL),
+        so image() finds them ready; at most `frame_cache` / 2 are decoded ahead."""
+        with self._lock:
+            for sha in shas:
+                if sha in self._cache or sha in self._pending:
+                    continue
+                if len(self._pending) >= max(1, self._cache_size // 2):
+                    break
+                if self._decoder is None:
+                    self._decoder = ThreadPoolExecutor(1, thread_name_prefix="replay-decode")
+                self._pending[sha] = self._decoder.submit(self._decode, sha)
+
+    def _decode(self, sha: str) -> np.ndarray:
         data = cv2.imread(str(self.path / "frames" / f"{sha}.png"), cv2.IMREAD_COLOR)
         if data is None:
             raise ReplayError(f"{self.path}: frame {sha} is missing or unreadable")
         image = cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
         image.flags.writeable = False
-        self._cache[sha] = image
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
         return image
 
     def frame(self, sha: str, info: FrameInfo | None = None) -> Frame:

@@ -30,7 +30,7 @@ from agent.cycle.abstract import Chains, Link, skill_from_exploration
 from agent.cycle.affordance import Affordances
 from agent.cycle.evolve import Evolver, expected_state, value
 from agent.cycle.memory import StateMemory
-from agent.cycle.perceive import Perceived, Perceiver
+from agent.cycle.perceive import Perceived, Perceiver, PixelMemo
 from agent.cycle.progress import ProgressSignal
 from agent.cycle.recall import Recall
 from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
@@ -102,12 +102,20 @@ class Learner:
 
     name = "bottomup-learner"
 
-    def __init__(self, graph, settings: LearnerSettings, brains: dict[str, Brain] | None = None):
+    def __init__(
+        self,
+        graph,
+        settings: LearnerSettings,
+        brains: dict[str, Brain] | None = None,
+        memo: PixelMemo | None = None,
+    ):
+        """`memo`: where perception of frames that name their content is kept (replay shares
+        one between passes); by default the Perceiver's own."""
         self.graph = graph
         self.settings = settings
         self.brains = {"offline": offline_brain(settings.seed), **(brains or {})}
         self.memory = StateMemory(graph, settings.perception.state_threshold)
-        self.perceiver = Perceiver(self.memory, settings.perception, settings.progress)
+        self.perceiver = Perceiver(self.memory, settings.perception, settings.progress, memo=memo)
         self.affordances = Affordances()
         self.recall = Recall(graph, self.memory, self.affordances, settings.history)
         self.book = StrategyBook(graph, self.brains)

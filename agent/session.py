@@ -51,10 +51,12 @@ def build_learner(
     library: str,
     vlm: Callable | None = None,
     reader=None,
+    memo=None,
 ) -> Policy:
     """The learning agent as `bottomup play` builds it: the offline brain, the game's declared
     progress signal, the library at `library`; `vlm(offline_brain)` adds a VLM tier.
-    Replay builds its learners here too, so a re-decided run is configured like the recorded one."""
+    Replay builds its learners here too, so a re-decided run is configured like the recorded one;
+    it passes a shared OCR `reader` and perception `memo` (agent.cycle.perceive.PixelMemo)."""
     from agent.brains.local import offline_brain
     from agent.learner import Learner, LearnerSettings
     from skills.graph import SkillGraph
@@ -66,7 +68,7 @@ def build_learner(
     brains = {"offline": offline}
     if vlm is not None:
         brains["vlm"] = vlm(offline)
-    return Learner(SkillGraph.open(library), settings, brains)
+    return Learner(SkillGraph.open(library), settings, brains, memo=memo)
 
 
 def make_policy(

@@ -35,7 +35,12 @@ import games  # noqa: E402
 from agent.loop import run_episode  # noqa: E402
 from agent.recording import Recorder  # noqa: E402
 from agent.replay.learn import learn, policy_learner  # noqa: E402
-from agent.replay.policies import build_learner, learner_policy, policy_factory  # noqa: E402
+from agent.replay.policies import (  # noqa: E402
+    build_learner,
+    learner_policy,
+    policy_factory,
+    use_perception_cache,
+)
 from agent.replay.reader import Replay  # noqa: E402
 from agent.replay.redecide import redecide  # noqa: E402
 
@@ -176,10 +181,19 @@ def main() -> None:
     frames = len(list((path / "frames").glob("*.png")))
     print(f"recording: {n} steps of spire {args.size} seed {args.seed} by {replay.policy_name}, "
           f"{frames} distinct frames, made at {n / seconds:.1f} steps/s")  # fmt: skip
-    for label in ("cold", "warm"):
+    cache = root / "perception.sqlite"
+    passes = (
+        ("cold: nothing cached", None),
+        ("OCR cache warm, perception not cached", None),
+        ("perception cache warm, from its file", cache),
+    )
+    use_perception_cache(cache)  # the cold pass fills the file
+    for label, file in passes:
+        if label.startswith("OCR") or file is not None:
+            use_perception_cache(file)  # a new memo: in memory only, or the file alone
         report = redecide(replay, policy_factory())
-        print(f"re-decide ({replay.policy_name}, {label}): {report.steps_per_second:.1f} steps/s, "
-              f"agreement {report.rate:.1%} ({report.agreed}/{report.steps})")  # fmt: skip
+        print(f"re-decide ({replay.policy_name}, {label}): {report.steps_per_second:.1f} "
+              f"steps/s, agreement {report.rate:.1%} ({report.agreed}/{report.steps})")  # fmt: skip
     report = redecide(replay, lambda r: _Echo(r))
     print(f"re-decide machinery alone (a policy echoing the record): "
           f"{report.steps_per_second:.1f} steps/s")  # fmt: skip
@@ -187,8 +201,10 @@ def main() -> None:
     print(f"re-decide (random baseline, perception only): {report.steps_per_second:.1f} steps/s")
     try:
         factory = policy_learner(learner_policy)
-        result = learn([replay], str(root / "learned.sqlite"), factory)
-        print(f"learn: {result.steps} steps at {result.steps_per_second:.1f} steps/s")
+        for label, file in (("cold", root / "learn-cold.sqlite"), ("perception cache warm", cache)):
+            use_perception_cache(file)
+            result = learn([replay], str(root / f"learned-{file.stem}.sqlite"), factory)
+            print(f"learn ({label}): {result.steps} steps at {result.steps_per_second:.1f} steps/s")
     except ImportError as exc:
         print(f"learn: skipped (the learning agent is not importable: {exc})")
     print(f"(files under {root}; load average {os.getloadavg()[0]:.1f})")

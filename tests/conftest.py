@@ -8,12 +8,17 @@ to child processes (`{"DISPLAY": xvfb}` in their env). Tests that use it should 
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 from agent.body.display import DisplaySettings, VirtualDisplay
+
+# Caches the CLIs keep under $XDG_CACHE_HOME (replay's perception cache) go to a throw-away folder.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bottomup-test-cache-")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.perception.descriptor import LENGTH, VERSION, similarities
+from agent.perception.descriptor import LENGTH, look, similarities
 from agent.types import Target
 
 ALIKE = 0.85
@@ -29,7 +29,6 @@ OTHER_SELECTION = 1 / 3
 LIMIT = 160
 INERT = 0.3
 """Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
-
 
 
 @dataclass(frozen=True)
@@ -42,15 +41,16 @@ class _Click:
 
 
 def _look(target: Target | None) -> np.ndarray | None:
-    if target is None or len(target.descriptor) != LENGTH or target.descriptor[0] != VERSION:
+    if target is None or len(target.descriptor) != LENGTH:
         return None
-    return np.asarray(target.descriptor, np.float32)
+    return look(tuple(target.descriptor))
 
 
 def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
     """Whether each look of `a` is alike (appearance >= ALIKE) each look of `b`: n x m booleans.
 
-    Equal looks are compared once (a state's clicks repeat the same few targets)."""
+    Looks compared are agent.perception.descriptor.look arrays: one array object per look, so
+    each distinct object is compared once (a state's clicks repeat the same few targets)."""
     rows_a, index_a = _distinct(a)
     rows_b, index_b = _distinct(b)
     same = similarities(np.stack(rows_a), np.stack(rows_b)) >= ALIKE
@@ -59,14 +59,13 @@ def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
 
 def _distinct(looks: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
     rows: list[np.ndarray] = []
-    seen: dict[bytes, int] = {}
+    seen: dict[int, int] = {}
     index = []
-    for look in looks:
-        key = look.tobytes()
-        if key not in seen:
-            seen[key] = len(rows)
-            rows.append(look)
-        index.append(seen[key])
+    for row in looks:
+        if id(row) not in seen:
+            seen[id(row)] = len(rows)
+            rows.append(row)
+        index.append(seen[id(row)])
     return rows, index
 
 

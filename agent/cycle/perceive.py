@@ -10,6 +10,7 @@ every time, since seeing a frame counts a visit in the library.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ class Perceived:
 
 
 @dataclass(frozen=True)
-class _Pixels:
+class Pixels:
     """What perception reads from pixels alone (the same for equal pixels)."""
 
     candidates: tuple[Candidate, ...]
@@ -49,9 +50,33 @@ class _Pixels:
     signed: tuple[str, np.ndarray]
 
 
+class PixelMemo:
+    """What was read from the pixels of the last `size` frame contents, by (content id, context):
+    the context names the settings and progress signal it was read with. Thread-safe; one memo
+    may serve several Perceivers (replay shares one between passes over the same recordings)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._known: OrderedDict[tuple[str, str], Pixels] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, content: str, context: str) -> Pixels | None:
+        with self._lock:
+            known = self._known.get((content, context))
+            if known is not None:
+                self._known.move_to_end((content, context))
+            return known
+
+    def put(self, content: str, context: str, pixels: Pixels) -> None:
+        with self._lock:
+            self._known[(content, context)] = pixels
+            while len(self._known) > self._size:
+                self._known.popitem(last=False)
+
+
 class Perceiver:
     """Perceives frames; remembers the last one so the after-frame is not perceived twice, and
-    what it read from the pixels of the last `memo` contents (frames with a `content_id`)."""
+    (in `memo`) what it read from the pixels of frames that name their content."""
 
     def __init__(
         self,
@@ -59,15 +84,17 @@ class Perceiver:
         settings: PerceptionSettings,
         progress: ProgressSignal | None = None,
         reader=None,
-        memo: int = 256,
+        memo: PixelMemo | None = None,
     ) -> None:
         self._memory = memory
         self._settings = settings
         self._progress = ProgressReader(progress, reader) if progress else None
         self._last: Perceived | None = None
         self._frames: Counter[bytes] = Counter()
-        self._memo: OrderedDict[str, _Pixels] = OrderedDict()
-        self._memo_size = memo
+        self._memo = memo if memo is not None else PixelMemo()
+        self._context = hashlib.blake2b(
+            repr((settings, progress)).encode(), digest_size=8
+        ).hexdigest()
 
     def perceive(self, frame: Frame) -> Perceived:
         if self._last is not None and self._last.frame.image is frame.image:
@@ -81,19 +108,16 @@ class Perceiver:
         )
         return self._last
 
-    def _pixels(self, frame: Frame) -> _Pixels:
+    def _pixels(self, frame: Frame) -> Pixels:
         content = getattr(frame, "content_id", None)
-        known = self._memo.get(content) if content else None
+        known = self._memo.get(content, self._context) if content else None
         if known is not None:
-            self._memo.move_to_end(content)
             return known
         found = tuple(candidates(frame, self._settings))
         progress = self._progress.read(frame) if self._progress else None
-        pixels = _Pixels(found, progress, frame_key(frame), signature(frame))
+        pixels = Pixels(found, progress, frame_key(frame), signature(frame))
         if content:
-            self._memo[content] = pixels
-            if len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+            self._memo.put(content, self._context, pixels)
         return pixels
 
 

@@ -12,6 +12,8 @@ Every part is computed from the box resampled to a fixed size, so the same eleme
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -158,6 +160,17 @@ def descriptor_array(descriptor: tuple[float, ...] | np.ndarray) -> np.ndarray |
     arr = np.asarray(descriptor, dtype=np.float32)
     if arr.shape != (LENGTH,) or arr[0] != VERSION:
         return None
+    return arr
+
+
+@lru_cache(maxsize=4096)
+def look(descriptor: tuple[float, ...]) -> np.ndarray | None:
+    """`descriptor_array` of a descriptor tuple, read-only and shared: the same (or an equal)
+    tuple gives the same array object while it is cached, so callers comparing many looks
+    convert each once and may tell equal looks by identity."""
+    arr = descriptor_array(descriptor)
+    if arr is not None:
+        arr.flags.writeable = False
     return arr
 
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from agent.perception.descriptor import (
     LENGTH,
-    VERSION,
     describe,
     descriptor_array,
+    look,
     relative_box,
     similarities,
 )
@@ -114,11 +114,11 @@ def _scores(
         return np.zeros(0)
     appearance = np.zeros(len(proposals))
     mine = descriptor_array(target.descriptor)
-    usable = [i for i, c in enumerate(proposals) if len(c.descriptor) == LENGTH]
+    looks = [look(c.descriptor) if len(c.descriptor) == LENGTH else None for c in proposals]
+    usable = [i for i, arr in enumerate(looks) if arr is not None]
     if mine is not None and usable:
-        looks = np.asarray([proposals[i].descriptor for i in usable], np.float32)
-        ok = looks[:, 0] == VERSION
-        appearance[usable] = np.where(ok, similarities(mine[None], looks)[0], 0.0)
+        rows = np.stack([looks[i] for i in usable])
+        appearance[usable] = similarities(mine[None], rows)[0]
     boxes = np.array([(c.box.x, c.box.y, c.box.w, c.box.h) for c in proposals], np.float64)
     cx, cy, rw, rh = rel
     dx = (boxes[:, 0] + boxes[:, 2] / 2) / width - cx

@@ -37,6 +37,27 @@ Recordings = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON output on stdout.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")]
+CacheOption = Annotated[
+    str | None,
+    typer.Option(
+        "--perception-cache",
+        help="File that keeps what was perceived in recorded frames, so replaying them again is "
+        "fast (default: bottomup/perception.sqlite under $XDG_CACHE_HOME or ~/.cache; "
+        "'none' keeps it in memory only).",
+    ),
+]
+
+
+def _perception_cache(option: str | None) -> None:
+    from agent.replay.policies import use_perception_cache
+
+    if option is not None and option.lower() == "none":
+        use_perception_cache(None)
+        return
+    if option is None:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        option = str(Path(base) / "bottomup" / "perception.sqlite")
+    use_perception_cache(Path(option))
 
 
 def _progress() -> Progress:
@@ -184,6 +205,7 @@ def redecide(
         typer.Option(help="Re-ask this OpenAI-compatible endpoint instead of the cassette."),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model to re-ask (with --base-url).")] = None,
+    perception_cache: CacheOption = None,
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
@@ -195,6 +217,8 @@ def redecide(
     from agent.replay.redecide import redecide as run
 
     _setup(verbose)
+    with cli_errors():
+        _perception_cache(perception_cache)
     endpoint = None
     if base_url or model:
         from agent.brains.model import ModelSettings
@@ -318,6 +342,7 @@ def learn(
     policy: Annotated[
         str, typer.Option(help="Learner to feed the transitions to.")
     ] = "bottomup-learner",
+    perception_cache: CacheOption = None,
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
@@ -327,6 +352,8 @@ def learn(
     from agent.replay.policies import LEARNER_NAMES, learner_policy
 
     _setup(verbose)
+    with cli_errors():
+        _perception_cache(perception_cache)
     if policy not in LEARNER_NAMES:
         with cli_errors():
             raise ConfigError(f"--policy must be one of {', '.join(LEARNER_NAMES)}")

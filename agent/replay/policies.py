@@ -77,6 +77,34 @@ def shared_text_reader():
     return _shared_reader
 
 
+_shared_memo = None
+
+
+def shared_pixel_memo():
+    """One perception memo for every learner replay builds in this process (what is read from a
+    frame's pixels depends on the pixels only, so passes over the same recordings share it);
+    a file-backed one after `use_perception_cache`."""
+    global _shared_memo
+    if _shared_memo is None:
+        from agent.cycle.perceive import PixelMemo
+
+        _shared_memo = PixelMemo(512)
+    return _shared_memo
+
+
+def use_perception_cache(path: Path | None):
+    """Keep perception of replayed frames in the file at `path` from now on (None: in memory
+    only); returns the memo."""
+    global _shared_memo
+    if path is None:
+        _shared_memo = None
+        return shared_pixel_memo()
+    from agent.replay.perception_cache import PerceptionCache
+
+    _shared_memo = PerceptionCache(path)
+    return _shared_memo
+
+
 def learner_policy(replay: Replay, library: str, endpoint=None) -> Policy:
     """The learning agent, seeded, scoped and told the progress signal like the recorded run.
 
@@ -86,6 +114,7 @@ def learner_policy(replay: Replay, library: str, endpoint=None) -> Policy:
     wants_vlm = endpoint is not None or replay.manifest.config.get("brain") == "vlm"
     return build_learner(
         reader=shared_text_reader(),
+        memo=shared_pixel_memo(),
         game=replay.manifest.game,
         agent_id=replay.manifest.agent_id,
         seed=replay.seed or 0,

@@ -14,6 +14,14 @@ from agent.recording import Recorder
 from tests.replay.toygame import ToyGame
 
 
+@pytest.fixture(autouse=True)
+def _fresh_perception_memo() -> None:
+    """Each test starts with an empty in-memory perception memo (replay shares one per process)."""
+    from agent.replay.policies import use_perception_cache
+
+    use_perception_cache(None)
+
+
 def record_toy(
     root: Path, *, seed: int = 3, steps: int = 25, size: tuple[int, int] = (640, 360), **extra
 ) -> Path:

@@ -9,7 +9,12 @@ import pytest
 
 import agent.cycle.perceive as perceive
 from agent.replay.learn import learn, policy_learner
-from agent.replay.policies import build_learner, learner_policy, policy_factory
+from agent.replay.policies import (
+    build_learner,
+    learner_policy,
+    policy_factory,
+    use_perception_cache,
+)
 from agent.replay.reader import Replay
 from agent.replay.redecide import redecide
 from agent.types import Frame
@@ -87,5 +92,25 @@ def test_memoised_perception_changes_no_decision_and_nothing_learned(
     assert [c.decided for c in memo.comparisons] == [c.decided for c in plain.comparisons]
     assert _learned(tmp_path / "memo.sqlite") == _learned(tmp_path / "plain.sqlite")
     assert _learned(tmp_path / "memo.sqlite")  # skills were learnt at all
-    # each stored frame was perceived once per pass (re-decide, learn), not once per grab
-    assert memo_calls == 2 * distinct < plain_calls
+    # each stored frame was perceived once for both passes (re-decide, learn), not once per grab
+    assert memo_calls == distinct < plain_calls
+
+
+def test_a_perception_cache_file_serves_a_later_replay_with_the_same_decisions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _record_learner(tmp_path / "rec", seed=5, steps=30)
+    cache_file = tmp_path / "cache" / "perception.sqlite"
+    with monkeypatch.context() as m:
+        calls = _counting(m)
+        use_perception_cache(cache_file)
+        cold = redecide(Replay(path), policy_factory())
+        cold_calls = calls[0]
+    with monkeypatch.context() as m:
+        calls = _counting(m)
+        warm_cache = use_perception_cache(cache_file)  # a new process: nothing in memory
+        warm = redecide(Replay(path), policy_factory())
+        assert calls[0] == 0  # every frame came from the file
+    assert cold_calls > 0 and warm_cache.hits == cold_calls and warm_cache.misses == 0
+    assert [c.decided for c in warm.comparisons] == [c.decided for c in cold.comparisons]
+    assert warm.rate == 1.0

@@ -62,3 +62,20 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, toy_recording: Path) -> Non
     result = _run("rerun", str(toy_recording), "--size", "big")
     assert result.exit_code == 2 and "--size must be WIDTHxHEIGHT" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_redecide_keeps_perception_in_a_cache_file(toy_recording: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    cache = tmp_path / "cache" / "perception.sqlite"
+    args = ("redecide", str(toy_recording), "--policy", "bottomup-learner", "--json")
+    for _ in range(2):
+        result = _run(*args, "--steps", "8", "--perception-cache", str(cache))
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)[0]["steps"] == 8
+    with sqlite3.connect(cache) as db:
+        assert db.execute("SELECT count(*) FROM pixels").fetchone()[0] >= 2
+    (tmp_path / "junk.sqlite").write_bytes(b"junk" * 500)
+    result = _run(*args, "--perception-cache", str(tmp_path / "junk.sqlite"))
+    assert result.exit_code == 2 and "perception cache" in result.stderr
+    assert "Traceback" not in result.output

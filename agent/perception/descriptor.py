@@ -12,7 +12,8 @@ Every part is computed from the box resampled to a fixed size, so the same eleme
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 
 import cv2
 import numpy as np
@@ -163,14 +164,26 @@ def descriptor_array(descriptor: tuple[float, ...] | np.ndarray) -> np.ndarray |
     return arr
 
 
-@lru_cache(maxsize=4096)
+_looks: OrderedDict[int, tuple[tuple[float, ...], np.ndarray | None]] = OrderedDict()
+_looks_lock = threading.Lock()
+
+
 def look(descriptor: tuple[float, ...]) -> np.ndarray | None:
-    """`descriptor_array` of a descriptor tuple, read-only and shared: the same (or an equal)
-    tuple gives the same array object while it is cached, so callers comparing many looks
-    convert each once and may tell equal looks by identity."""
+    """`descriptor_array` of a descriptor tuple, read-only and shared: the same tuple object gives
+    the same array object while it is among the last 4096 looked at, so callers comparing many
+    looks (a frame's candidates, step after step) convert each once and tell them by identity."""
+    with _looks_lock:
+        known = _looks.get(id(descriptor))
+        if known is not None and known[0] is descriptor:
+            _looks.move_to_end(id(descriptor))
+            return known[1]
     arr = descriptor_array(descriptor)
     if arr is not None:
         arr.flags.writeable = False
+    with _looks_lock:
+        _looks[id(descriptor)] = (descriptor, arr)  # the tuple is kept, so its id stays its own
+        if len(_looks) > 4096:
+            _looks.popitem(last=False)
     return arr
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -39,7 +39,7 @@ def signature(frame_or_image: Frame | np.ndarray) -> tuple[str, np.ndarray]:
     """(key, vector): a hex key of the coarsely quantised layout, and the float32 layout vector.
 
     The vector is GRID_H x GRID_W x 3 CIELAB values scaled to 0..1, flattened. Equal keys mean
-    practically identical layouts; use `distance`/`match` for everything else.
+    practically identical layouts; use `distance` (or ScreenStates) for everything else.
     """
     image = as_image(frame_or_image)
     small = work_copy(image, 128).rgb
@@ -56,25 +56,6 @@ def distance(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -
     return float(distances(a, np.asarray(b, np.float32).reshape(1, -1))[0])
 
 
-def match(
-    vector: Sequence[float] | np.ndarray,
-    known: Mapping[str, Sequence[float] | np.ndarray | Sequence[np.ndarray]],
-    threshold: float,
-) -> str | None:
-    """The id of the nearest known state within `threshold`, or None.
-
-    `known` maps a state id to one signature vector or to a list of exemplar vectors.
-    """
-    size = np.asarray(vector).size
-    pairs = [(i, v) for i, vs in known.items() for v in _exemplars(vs) if v.size == size]
-    if not pairs:
-        return None
-    ids = [state_id for state_id, _ in pairs]
-    gaps = distances(vector, np.stack([v for _, v in pairs]))
-    best = int(np.argmin(gaps))
-    return ids[best] if gaps[best] < threshold else None
-
-
 def distances(vector: Sequence[float] | np.ndarray, others: np.ndarray) -> np.ndarray:
     """`distance` from one vector to each row of `others` (inf where the sizes differ)."""
     va = np.asarray(vector, np.float32).reshape(-1, 3)
@@ -83,11 +64,6 @@ def distances(vector: Sequence[float] | np.ndarray, others: np.ndarray) -> np.nd
     cells = np.sort(np.linalg.norm(others.reshape(len(others), -1, 3) - va, axis=2), axis=1)
     keep = max(1, int(round(cells.shape[1] * (1.0 - TRIM))))
     return cells[:, :keep].mean(axis=1)
-
-
-def _exemplars(vectors) -> list[np.ndarray]:
-    arr = np.asarray(vectors, np.float32)
-    return [arr] if arr.ndim == 1 else list(arr)
 
 
 @dataclass
@@ -118,6 +94,8 @@ class ScreenStates:
         self.threshold = float(threshold)
         self._states: dict[str, _State] = {}
         self._lock = threading.Lock()
+        self._stacked: tuple[list[str], np.ndarray] | None = None
+        self._stacked_size = 0
 
     def __len__(self) -> int:
         return len(self._states)
@@ -138,7 +116,7 @@ class ScreenStates:
     def lookup_vector(self, vector: np.ndarray) -> str | None:
         """lookup() for a signature vector computed elsewhere."""
         with self._lock:
-            return match(vector, self._known(), self.threshold)
+            return self._match(vector)
 
     def observe(self, frame_or_image: Frame | np.ndarray) -> str:
         """The state id for this frame; a new state is created when none matches."""
@@ -149,7 +127,7 @@ class ScreenStates:
         """observe() for a signature vector computed elsewhere."""
         vector = np.asarray(vector, np.float32)
         with self._lock:
-            state_id = match(vector, self._known(), self.threshold)
+            state_id = self._match(vector)
             if state_id is None:
                 state_id = "s-" + (
                     key or hashlib.blake2b(vector.tobytes(), digest_size=6).hexdigest()
@@ -165,8 +143,23 @@ class ScreenStates:
                 state.exemplars.append(vector)
             return state_id
 
-    def _known(self) -> dict[str, list[np.ndarray]]:
-        return {s.id: s.exemplars for s in self._states.values()}
+    def _match(self, vector: np.ndarray) -> str | None:
+        """The nearest state within the threshold over every state's exemplars (stacked once
+        until they change), or None."""
+        size = sum(len(s.exemplars) for s in self._states.values())
+        if self._stacked is None or self._stacked_size != size:
+            self._stacked_size = size
+            cells = GRID_W * GRID_H * 3
+            pairs = [(s.id, e) for s in self._states.values() for e in s.exemplars]
+            ids = [i for i, e in pairs if e.size == cells]
+            rows = [e for _, e in pairs if e.size == cells]
+            self._stacked = (ids, np.stack(rows) if rows else np.zeros((0, cells), np.float32))
+        ids, rows = self._stacked
+        if not ids:
+            return None
+        gaps = distances(vector, rows)
+        best = int(np.argmin(gaps))
+        return ids[best] if gaps[best] < self.threshold else None
 
     def to_json(self) -> str:
         """Everything needed to go on matching elsewhere (schema_version'd JSON)."""

@@ -7,7 +7,7 @@ import pytest
 
 from agent.errors import ConfigError
 from agent.perception.settings import PerceptionSettings
-from agent.perception.state import ScreenStates, distance, match, signature
+from agent.perception.state import ScreenStates, distance, signature
 from tests.perception.synthetic import board_screen, menu_screen
 
 THRESHOLD = PerceptionSettings().state_threshold
@@ -37,14 +37,15 @@ def test_signature_is_stable_across_window_sizes():
     assert distance(a, b) < THRESHOLD < distance(a, c)
 
 
-def test_match_returns_nearest_known_or_none():
-    _, board = signature(board_screen().image)
-    _, menu = signature(menu_screen().image)
-    known = {"board": board, "menu": [menu]}
-    assert match(signature(board_screen(variant=4).image)[1], known, THRESHOLD) == "board"
-    assert match(signature(menu_screen(variant=2).image)[1], known, THRESHOLD) == "menu"
+def test_lookup_returns_the_nearest_known_state_or_none():
+    states = ScreenStates(THRESHOLD)
+    board = states.observe(board_screen().image)
+    menu = states.observe(menu_screen().image)
+    assert states.lookup(board_screen(variant=4).image) == board
+    assert states.lookup_vector(signature(menu_screen(variant=2).image)[1]) == menu
     noise = np.random.default_rng(1).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
-    assert match(signature(noise)[1], known, THRESHOLD) is None
+    assert states.lookup(noise) is None
+    assert len(states) == 2  # looking up records nothing
 
 
 def test_states_round_trip_through_json():

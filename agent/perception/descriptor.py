@@ -164,26 +164,32 @@ def descriptor_array(descriptor: tuple[float, ...] | np.ndarray) -> np.ndarray |
     return arr
 
 
-_looks: OrderedDict[int, tuple[tuple[float, ...], np.ndarray | None]] = OrderedDict()
+_LOOKS = 4096
+_by_id: OrderedDict[int, tuple[tuple[float, ...], np.ndarray | None]] = OrderedDict()
+_by_content: OrderedDict[bytes, np.ndarray] = OrderedDict()
 _looks_lock = threading.Lock()
 
 
 def look(descriptor: tuple[float, ...]) -> np.ndarray | None:
-    """`descriptor_array` of a descriptor tuple, read-only and shared: the same tuple object gives
-    the same array object while it is among the last 4096 looked at, so callers comparing many
+    """`descriptor_array` of a descriptor tuple, read-only and shared: equal descriptors give the
+    same array object while they are among the last 4096 looked at, so callers comparing many
     looks (a frame's candidates, step after step) convert each once and tell them by identity."""
     with _looks_lock:
-        known = _looks.get(id(descriptor))
+        known = _by_id.get(id(descriptor))
         if known is not None and known[0] is descriptor:
-            _looks.move_to_end(id(descriptor))
+            _by_id.move_to_end(id(descriptor))
             return known[1]
     arr = descriptor_array(descriptor)
-    if arr is not None:
-        arr.flags.writeable = False
     with _looks_lock:
-        _looks[id(descriptor)] = (descriptor, arr)  # the tuple is kept, so its id stays its own
-        if len(_looks) > 4096:
-            _looks.popitem(last=False)
+        if arr is not None:
+            arr = _by_content.setdefault(arr.tobytes(), arr)
+            arr.flags.writeable = False
+            _by_content.move_to_end(arr.tobytes())
+            if len(_by_content) > _LOOKS:
+                _by_content.popitem(last=False)
+        _by_id[id(descriptor)] = (descriptor, arr)  # the tuple is kept, so its id stays its own
+        if len(_by_id) > _LOOKS:
+            _by_id.popitem(last=False)
     return arr
 
 

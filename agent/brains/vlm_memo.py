@@ -76,7 +76,7 @@ class _Last:
     screen: str
     context: str
     target: str
-    from_memo: bool
+    pick: str | None
 
 
 class DecisionMemo:
@@ -99,6 +99,7 @@ class DecisionMemo:
         self._failed = False
         self._last: _Last | None = None
         self._recent: deque[str] = deque(maxlen=RECENT)
+        self._crossed: set[str] = set()
         self._pick: str | None = None
         self.hits = 0
         """Decisions answered from the memo."""
@@ -114,16 +115,21 @@ class DecisionMemo:
         if last is None or last.state_id != state_id:
             self._recent.clear()
             self._recent.append(screen)
+            self._crossed.clear()
             return state_id
         undone = screen in self._recent  # nothing changed, or back to a screen of just before
         self._recent.append(screen)
         entry = self._entries.get(last.context)
-        if last.from_memo and entry is not None:  # the memo's own pick, judged by what it did
+        from_memo = last.pick is not None
+        if from_memo and entry is not None:  # the memo's own pick, judged by what it did
             entry.agreed += not undone
             entry.disagreed += undone
-        self._failed = undone and last.from_memo
+        self._failed = undone and from_memo
         if last.screen == screen:  # the last action did nothing here: same context
+            if last.pick is not None:
+                self._crossed.add(_look(last.pick))
             return last.context
+        self._crossed.clear()
         return f"{state_id}|{last.target}" if last.target else state_id
 
     def recall(self, context: str, marked: Sequence[Candidate], frame: Frame) -> int | None:
@@ -131,12 +137,12 @@ class DecisionMemo:
         entry = self._entries.get(context)
         index = None
         if entry is not None and entry.choices:
-            index = self._top(entry, marked, frame)
+            index = self._top(entry, marked, frame, self._crossed)
             self._pick = self._choice(entry, marked[index], frame) if index is not None else None
         if entry is None or entry.asks < self.trust_after:
             return self._ask("new")
-        if self._failed:
-            return self._ask("failed")
+        if self._failed and (len(self._crossed) != 1 or index is None):
+            return self._ask("failed")  # nothing else the model chose here, or a second failure
         if entry.trust() < self.trust:
             return self._ask("untrusted")
         if self._rng.random() < max(self.floor, 1.0 / entry.asks**3):
@@ -146,16 +152,21 @@ class DecisionMemo:
         self.hits += 1
         return index
 
-    def _top(self, entry: _Entry, marked: Sequence[Candidate], frame: Frame) -> int | None:
+    def _top(
+        self, entry: _Entry, marked: Sequence[Candidate], frame: Frame, crossed: set[str]
+    ) -> int | None:
         """The on-screen candidate the model most likely picks: of the look it chose most, the
-        one where it chose that look most (what first, then where); None if none was chosen."""
+        one where it chose that look most (what first, then where); None if none was chosen.
+        Looks in `crossed` (a memo pick of that look did nothing on this screen) are passed over."""
         by_look: Counter[str] = Counter()
         for choice, n in entry.choices.items():
-            by_look[choice.rsplit("@", 1)[1]] += n
+            by_look[_look(choice)] += n
         scored = []
         for i, cand in enumerate(marked):
             choice = self._choice(entry, cand, frame)
-            look = choice.rsplit("@", 1)[1]
+            look = _look(choice)
+            if look in crossed:
+                continue
             if look != "None" or entry.choices[choice]:
                 scored.append((by_look[look], entry.choices[choice], -i))
         best = max(scored, default=None)
@@ -192,7 +203,8 @@ class DecisionMemo:
         self, state_id: str, frame: Frame, context: str, action: Action | None, from_memo: bool
     ) -> None:
         """Remember the action taken from this frame, to judge it at the next decision."""
-        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), from_memo)
+        pick = self._pick if from_memo else None
+        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), pick)
 
 
 def _alike(pick: str, choice: str | None) -> bool:
@@ -200,8 +212,13 @@ def _alike(pick: str, choice: str | None) -> bool:
     alike act alike: any of three equal cards), or the same place for an element of no look."""
     if choice is None:
         return False
-    look = pick.rsplit("@", 1)[1]
-    return choice.rsplit("@", 1)[1] == look if look != "None" else pick == choice
+    look = _look(pick)
+    return _look(choice) == look if look != "None" else pick == choice
+
+
+def _look(choice: str) -> str:
+    """The look part of a choice key ("None" for an element of no look)."""
+    return choice.rsplit("@", 1)[1]
 
 
 def box_key(box: Rect, frame: Frame) -> str:

@@ -8,10 +8,12 @@ A Strategy record (skills.model.Strategy) carries a `recipe` dict; `Recipe.parse
     temperature, samples (best-of-n), reflect (on failure), replay (run the best cached skill
     with no model call and no Explore arm), explore_bonus (UCB c), budget (model calls per step)
 
-Per cluster: the Guide proposes candidate recipes when none is cached (offline ones always, VLM
-ones when the learner holds a "vlm" brain); `choose` tries each a few times, then picks the
-cheapest recipe whose success is within `epsilon` of the best; the Consolidator records each
-trial's success and cost (model calls + reflections) on the strategy.
+Per cluster: the Guide proposes candidate recipes when none is cached (the VLM ones when the
+learner holds a "vlm" brain -- the model explores, and the VLM proposer's decision memo is the
+model-free path, measured against the model per context -- else the offline ones); `choose`
+tries each a few times, then picks the cheapest recipe whose success is within `epsilon` of the
+best; the Consolidator records each trial's success and cost (model calls) on the strategy, and
+a failure of a recipe chosen for being cheap hands the cluster's next decision to the best one.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ noticed; everything is seeded, so runs repeat.
 from __future__ import annotations
 
 import random
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -99,9 +99,13 @@ class DecisionMemo:
         self._rng = random.Random(seed)
         self._entries: dict[str, _Entry] = {}
         self._failed = False
+        self._retry = False
         self._last: _Last | None = None
-        self._recent: deque[str] = deque(maxlen=RECENT)
-        self._crossed: set[str] = set()
+        self._screen = ""
+        self._recent: dict[str, str] = {}
+        """The last few screens of the state, oldest first, each with its context."""
+        self._crossed: dict[str, set[str]] = {}
+        """Per recent screen, the looks whose memo pick there did nothing or was undone."""
         self._pick: str | None = None
         self.hits = 0
         """Decisions answered from the memo."""
@@ -113,37 +117,46 @@ class DecisionMemo:
         """The context of this decision (and note whether the last action changed the screen)."""
         screen = screen_key(frame)
         last = self._last
-        self._failed, self._pick = False, None
+        self._failed, self._retry, self._pick = False, False, None
         if last is None or last.state_id != state_id:
             self._recent.clear()
-            self._recent.append(screen)
             self._crossed.clear()
-            return state_id
+            return self._enter(screen, state_id)
         undone = screen in self._recent  # nothing changed, or back to a screen of just before
-        self._recent.append(screen)
         entry = self._entries.get(last.context)
         from_memo = last.pick is not None
         if from_memo and entry is not None:  # the memo's own pick, judged by what it did
             entry.agreed += not undone
             entry.disagreed += undone
         self._failed = undone and from_memo
-        if last.screen == screen:  # the last action did nothing here: same context
-            if last.pick is not None:
-                self._crossed.add(_look(last.pick))
-            return last.context
-        self._crossed.clear()
-        return f"{state_id}|{last.target}" if last.target else state_id
+        if self._failed:  # crossed out on the screen it was picked on
+            self._crossed.setdefault(last.screen, set()).add(_look(last.pick))
+            self._retry = last.screen == screen and len(self._crossed[screen]) == 1
+        if undone:  # the same situation as when this screen was last seen
+            return self._enter(screen, self._recent[screen])
+        return self._enter(screen, f"{state_id}|{last.target}" if last.target else state_id)
+
+    def _enter(self, screen: str, context: str) -> str:
+        """Note `screen` as the latest of the recent screens, in `context`; returns `context`."""
+        self._screen = screen
+        self._recent.pop(screen, None)
+        self._recent[screen] = context
+        while len(self._recent) > RECENT:
+            oldest = next(iter(self._recent))
+            del self._recent[oldest]
+            self._crossed.pop(oldest, None)
+        return context
 
     def recall(self, context: str, marked: Sequence[Candidate], frame: Frame) -> int | None:
         """The index into `marked` (the candidates on screen) to click, or None: ask the model."""
         entry = self._entries.get(context)
         index = None
         if entry is not None and entry.choices:
-            index = self._top(entry, marked, frame, self._crossed)
+            index = self._top(entry, marked, frame, self._crossed.get(self._screen, set()))
             self._pick = self._choice(entry, marked[index], frame) if index is not None else None
         if entry is None or entry.asks < self.trust_after:
             return self._ask("new")
-        if self._failed and (len(self._crossed) != 1 or index is None):
+        if self._failed and (not self._retry or index is None):
             return self._ask("failed")  # nothing else the model chose here, or a second failure
         if entry.trust() < self.trust:
             return self._ask("untrusted")

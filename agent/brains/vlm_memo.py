@@ -18,11 +18,13 @@ A context the model was asked about `trust_after` times, whose checks come out f
 least `trust` of the time (a Beta(1, 1) mean), is answered from the memo: of the looks the
 model chose there, the most chosen one on screen, at the place it was chosen most. Where the
 right element moves with the situation (a map whose reachable nodes change every floor) the
-checks disagree and the model keeps being asked. A memo pick that did nothing is crossed out
-on that screen and the next look the model chose in the context is tried (what it chose when
-the first would not do: a button once no card can be played); when that does nothing too, or a
-memo pick brought back a screen of the last few steps (a selection undone, a toggle), the very
-next decision goes to the model. The model is also asked now and then, with a probability that falls as
+checks disagree and the model keeps being asked. A memo pick that did nothing, or that brought
+back a screen of the last few steps (a selection undone, a toggle), is crossed out on the screen
+it was picked on for as long as that screen is recent, and a screen seen a moment ago is back in
+the context it had then. After a pick that did nothing, the next look the model chose in the
+context is tried (what it chose when the first would not do: a button once no card can be
+played); when that does nothing too, or after an undone pick, the next decision goes to the
+model. The model is also asked now and then, with a probability that falls as
 the context gathers answers (1 / asks³, never below `floor`), so a changed situation is
 noticed; everything is seeded, so runs repeat.
 """

@@ -127,3 +127,24 @@ def test_after_a_memo_pick_did_nothing_the_models_other_choice_is_tried_then_the
     hit, index = drive.decide("a", [GREY, RED], 1, acts=False)
     assert not hit and index == 1, "both of the memo's choices did nothing: ask the model"
     assert memo.why["failed"] == 1
+
+
+def test_a_memo_pick_that_was_undone_is_not_picked_again_on_that_screen() -> None:
+    memo = DecisionMemo(seed=1)
+    drive = Driver(memo)
+    for _ in range(12):  # red, then red again (red acts at once here, like a card played)
+        drive.decide("b", [BLUE], 0)
+        drive.decide("a", [GREY, RED], 1)
+        drive.decide("a", [GREY, RED], 1)
+    while True:  # until the memo picks red after red
+        drive.decide("b", [BLUE], 0)
+        drive.decide("a", [GREY, RED], 1)
+        first = drive.tick
+        if drive.decide("a", [GREY, RED], 1)[0]:
+            break
+    drive.tick = first - 1  # this time the second red undid the first: the first screen is back
+    hit, index = drive.decide("a", [GREY, RED], 1)
+    assert not hit and index == 1, "the memo's pick was undone: the model is asked (red)"
+    hit, index = drive.decide("a", [GREY, RED], 1)  # the model's red: the second screen again
+    assert drive.tick == first + 1
+    assert not (hit and index == 1), "red was undone on this very screen: not red from the memo"

@@ -16,7 +16,7 @@ spire's ground truth through tests/fakes/oracle.py). No real model is involved; 
     outside the window, huge strings) through all four roles, then an endpoint that hangs, returns
     500 or drops the connection: no crash, every attempt recorded, budget kept, offline answers.
 
-    python bench/bench_vlm.py [--steps 1500] [--seeds 1 2 3] [--fuzz 10000] [--only a|b|c]
+    python bench/bench_vlm.py [--steps 1500] [--seeds 1 2 3] [--jobs 6] [--fuzz 10000] [--only a|b|c]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,17 +124,20 @@ def play(steps: int, *, cache: bool, recipe: Recipe | None, seed: int = 1, mista
         )
 
 
-def bench_caching(steps: int, seeds: list[int]) -> bool:
-    met = True
-    for seed in seeds:
-        met = caching_on_seed(steps, seed) and met
+def bench_caching(steps: int, seeds: list[int], jobs: int = 1) -> bool:
+    with ProcessPoolExecutor(jobs) as pool:  # each seed with caching on and off
+        on = {s: pool.submit(play, steps, cache=True, recipe=None, seed=s) for s in seeds}
+        off = {
+            s: pool.submit(play, steps, cache=False, recipe=VLM_RECIPES[0], seed=s) for s in seeds
+        }
+        met = True
+        for seed in seeds:
+            met = caching_on_seed(steps, seed, on[seed].result(), off[seed].result()) and met
     return met
 
 
-def caching_on_seed(steps: int, seed: int) -> bool:
+def caching_on_seed(steps: int, seed: int, on: Run, off: Run) -> bool:
     print(f"(a) strategy caching, {steps} steps of spire (seed {seed}) against the simulated VLM")
-    on = play(steps, cache=True, recipe=None, seed=seed)
-    off = play(steps, cache=False, recipe=VLM_RECIPES[0], seed=seed)
     for name, run in (("caching on ", on), ("caching off", off)):
         thirds = ", ".join(f"{t:.3f}" for t in run.thirds())
         print(
@@ -353,11 +357,12 @@ def main() -> None:
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[1, 2, 3], help="game and agent seeds for (a)"
     )
+    parser.add_argument("--jobs", type=int, default=1, help="(a): runs in parallel")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # fallbacks are counted below, not logged one by one
     results = {}
     if args.only in (None, "a"):
-        results["caching"] = bench_caching(args.steps, args.seeds)
+        results["caching"] = bench_caching(args.steps, args.seeds, args.jobs)
     if args.only in (None, "b"):
         results["reflection"] = bench_reflection(max(150, args.steps // 3))
     if args.only in (None, "c"):

@@ -20,8 +20,8 @@ How a VLM implementation plugs in, without touching the cycle:
   3. when the model gives up (ModelGaveUp), return the offline brain's answer with the error text
      in `errors` -- the step goes on;
   4. hand the learner `brains={"offline": offline_brain(...), "vlm": Brain(proposer=..., ...)}`;
-     the Guide then offers "vlm-propose", "vlm-propose+reflect" and "best-of-n" recipes for every
-     state cluster, and the cheapest recipe within epsilon of the best success is chosen.
+     the Guide then offers "vlm-propose" and "vlm-propose+reflect" recipes for every state
+     cluster, and the cheapest recipe within epsilon of the best success is chosen.
 Roles a tier does not implement fall back to the offline tier (Brain fields may be None).
 Reflections from every tier go through `check_reflection`, and are re-asked once when their
 reasoning ignores the recent history.

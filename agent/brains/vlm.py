@@ -18,8 +18,9 @@ screenshot, mark list, reply -> Action), vlm_memo.py (the decision memo).
 Caching (the cheap path EGuR asks for, inside this tier): the proposer's DecisionMemo counts the
 model's choices per context (state + what the last click hit) and, once a context is known and
 its choices have matched the model's later answers, answers from them without a call, re-asking
-now and then (1 / asks³, never below 0.5%); a memo choice that did nothing hands the next decision
-back to the model, and reflecting on it needs no call. A reflection's corrected action
+now and then (1 / asks³, never below 0.5%); after a memo choice that did nothing the model's
+other choice there is tried, and if that does nothing too the next decision goes back to the
+model; reflecting on a memo choice needs no call. A reflection's corrected action
 (`Situation.hint`) is taken without a call too. cache=False turns all of this off.
 """
 

@@ -19,8 +19,12 @@ least `trust` of the time (a Beta(1, 1) mean), is answered from the memo: of the
 model chose there, the most chosen one on screen, at the place it was chosen most. Where the
 right element moves with the situation (a map whose reachable nodes change every floor) the
 checks disagree and the model keeps being asked. A memo pick that did nothing, or that brought
-back a screen of the last few steps (a selection undone, a toggle), hands the very next
-decision to the model. The model is also asked now and then, with a probability that falls as
+back a screen of the last few steps (a selection undone, a toggle), is crossed out on the screen
+it was picked on for as long as that screen is recent, and a screen seen a moment ago is back in
+the context it had then. After a pick that did nothing, the next look the model chose in the
+context is tried (what it chose when the first would not do: a button once no card can be
+played); when that does nothing too, or after an undone pick, the next decision goes to the
+model. The model is also asked now and then, with a probability that falls as
 the context gathers answers (1 / asks³, never below `floor`), so a changed situation is
 noticed; everything is seeded, so runs repeat.
 """
@@ -28,7 +32,7 @@ noticed; everything is seeded, so runs repeat.
 from __future__ import annotations
 
 import random
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -76,7 +80,7 @@ class _Last:
     screen: str
     context: str
     target: str
-    from_memo: bool
+    pick: str | None
 
 
 class DecisionMemo:
@@ -97,8 +101,13 @@ class DecisionMemo:
         self._rng = random.Random(seed)
         self._entries: dict[str, _Entry] = {}
         self._failed = False
+        self._retry = False
         self._last: _Last | None = None
-        self._recent: deque[str] = deque(maxlen=RECENT)
+        self._screen = ""
+        self._recent: dict[str, str] = {}
+        """The last few screens of the state, oldest first, each with its context."""
+        self._crossed: dict[str, set[str]] = {}
+        """Per recent screen, the looks whose memo pick there did nothing or was undone."""
         self._pick: str | None = None
         self.hits = 0
         """Decisions answered from the memo."""
@@ -110,33 +119,47 @@ class DecisionMemo:
         """The context of this decision (and note whether the last action changed the screen)."""
         screen = screen_key(frame)
         last = self._last
-        self._failed, self._pick = False, None
+        self._failed, self._retry, self._pick = False, False, None
         if last is None or last.state_id != state_id:
             self._recent.clear()
-            self._recent.append(screen)
-            return state_id
+            self._crossed.clear()
+            return self._enter(screen, state_id)
         undone = screen in self._recent  # nothing changed, or back to a screen of just before
-        self._recent.append(screen)
         entry = self._entries.get(last.context)
-        if last.from_memo and entry is not None:  # the memo's own pick, judged by what it did
+        from_memo = last.pick is not None
+        if from_memo and entry is not None:  # the memo's own pick, judged by what it did
             entry.agreed += not undone
             entry.disagreed += undone
-        self._failed = undone and last.from_memo
-        if last.screen == screen:  # the last action did nothing here: same context
-            return last.context
-        return f"{state_id}|{last.target}" if last.target else state_id
+        self._failed = undone and from_memo
+        if self._failed:  # crossed out on the screen it was picked on
+            self._crossed.setdefault(last.screen, set()).add(_look(last.pick))
+            self._retry = last.screen == screen and len(self._crossed[screen]) == 1
+        if undone:  # the same situation as when this screen was last seen
+            return self._enter(screen, self._recent[screen])
+        return self._enter(screen, f"{state_id}|{last.target}" if last.target else state_id)
+
+    def _enter(self, screen: str, context: str) -> str:
+        """Note `screen` as the latest of the recent screens, in `context`; returns `context`."""
+        self._screen = screen
+        self._recent.pop(screen, None)
+        self._recent[screen] = context
+        while len(self._recent) > RECENT:
+            oldest = next(iter(self._recent))
+            del self._recent[oldest]
+            self._crossed.pop(oldest, None)
+        return context
 
     def recall(self, context: str, marked: Sequence[Candidate], frame: Frame) -> int | None:
         """The index into `marked` (the candidates on screen) to click, or None: ask the model."""
         entry = self._entries.get(context)
         index = None
         if entry is not None and entry.choices:
-            index = self._top(entry, marked, frame)
+            index = self._top(entry, marked, frame, self._crossed.get(self._screen, set()))
             self._pick = self._choice(entry, marked[index], frame) if index is not None else None
         if entry is None or entry.asks < self.trust_after:
             return self._ask("new")
-        if self._failed:
-            return self._ask("failed")
+        if self._failed and (not self._retry or index is None):
+            return self._ask("failed")  # nothing else the model chose here, or a second failure
         if entry.trust() < self.trust:
             return self._ask("untrusted")
         if self._rng.random() < max(self.floor, 1.0 / entry.asks**3):
@@ -146,16 +169,21 @@ class DecisionMemo:
         self.hits += 1
         return index
 
-    def _top(self, entry: _Entry, marked: Sequence[Candidate], frame: Frame) -> int | None:
+    def _top(
+        self, entry: _Entry, marked: Sequence[Candidate], frame: Frame, crossed: set[str]
+    ) -> int | None:
         """The on-screen candidate the model most likely picks: of the look it chose most, the
-        one where it chose that look most (what first, then where); None if none was chosen."""
+        one where it chose that look most (what first, then where); None if none was chosen.
+        Looks in `crossed` (a memo pick of that look did nothing on this screen) are passed over."""
         by_look: Counter[str] = Counter()
         for choice, n in entry.choices.items():
-            by_look[choice.rsplit("@", 1)[1]] += n
+            by_look[_look(choice)] += n
         scored = []
         for i, cand in enumerate(marked):
             choice = self._choice(entry, cand, frame)
-            look = choice.rsplit("@", 1)[1]
+            look = _look(choice)
+            if look in crossed:
+                continue
             if look != "None" or entry.choices[choice]:
                 scored.append((by_look[look], entry.choices[choice], -i))
         best = max(scored, default=None)
@@ -192,7 +220,8 @@ class DecisionMemo:
         self, state_id: str, frame: Frame, context: str, action: Action | None, from_memo: bool
     ) -> None:
         """Remember the action taken from this frame, to judge it at the next decision."""
-        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), from_memo)
+        pick = self._pick if from_memo else None
+        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), pick)
 
 
 def _alike(pick: str, choice: str | None) -> bool:
@@ -200,8 +229,13 @@ def _alike(pick: str, choice: str | None) -> bool:
     alike act alike: any of three equal cards), or the same place for an element of no look."""
     if choice is None:
         return False
-    look = pick.rsplit("@", 1)[1]
-    return choice.rsplit("@", 1)[1] == look if look != "None" else pick == choice
+    look = _look(pick)
+    return _look(choice) == look if look != "None" else pick == choice
+
+
+def _look(choice: str) -> str:
+    """The look part of a choice key ("None" for an element of no look)."""
+    return choice.rsplit("@", 1)[1]
 
 
 def box_key(box: Rect, frame: Frame) -> str:

@@ -8,10 +8,12 @@ A Strategy record (skills.model.Strategy) carries a `recipe` dict; `Recipe.parse
     temperature, samples (best-of-n), reflect (on failure), replay (run the best cached skill
     with no model call and no Explore arm), explore_bonus (UCB c), budget (model calls per step)
 
-Per cluster: the Guide proposes candidate recipes when none is cached (offline ones always, VLM
-ones when the learner holds a "vlm" brain); `choose` tries each a few times, then picks the
-cheapest recipe whose success is within `epsilon` of the best; the Consolidator records each
-trial's success and cost (model calls + reflections) on the strategy.
+Per cluster: the Guide proposes candidate recipes when none is cached (the VLM ones when the
+learner holds a "vlm" brain -- the model explores, and the VLM proposer's decision memo is the
+model-free path, measured against the model per context -- else the offline ones); `choose`
+tries each a few times, then picks the cheapest recipe whose success is within `epsilon` of the
+best; the Consolidator records each trial's success and cost (model calls) on the strategy, and
+a failure of a recipe chosen for being cheap hands the cluster's next decision to the best one.
 """
 
 from __future__ import annotations
@@ -85,7 +87,6 @@ OFFLINE_RECIPES = (
 VLM_RECIPES = (
     Recipe(name="vlm-propose", propose="vlm", budget=1),
     Recipe(name="vlm-propose+reflect", propose="vlm", reflect=True, reflect_with="vlm", budget=2),
-    Recipe(name="best-of-n", propose="vlm", samples=3, temperature=0.7, budget=3),
 )
 
 
@@ -98,10 +99,9 @@ class Choice:
 
 
 def guide(cluster: str, tiers: Iterable[str]) -> list[Strategy]:
-    """Candidate strategies for a cluster with none cached: offline ones, plus VLM ones if held."""
-    recipes = list(OFFLINE_RECIPES)
-    if "vlm" in set(tiers):
-        recipes += list(VLM_RECIPES)
+    """Candidate strategies for a cluster with none cached: the VLM ones when a "vlm" brain is
+    held (the model explores; its proposer's memo is the model-free path), else offline ones."""
+    recipes = VLM_RECIPES if "vlm" in set(tiers) else OFFLINE_RECIPES
     return [Strategy.create(cluster, r.to_data()) for r in recipes]
 
 
@@ -111,10 +111,13 @@ def choose(
     has_skills: bool,
     epsilon: float = 0.05,
     min_runs: int = 3,
+    failed: str = "",
 ) -> Choice:
     """The cheapest strategy within `epsilon` of the best success; untried ones first.
 
-    A replay recipe needs a cached skill, so it is skipped in a state that has none.
+    A replay recipe needs a cached skill, so it is skipped in a state that has none. `failed`:
+    the id of the strategy whose last use here failed; if it was chosen for being cheap (a better
+    one exists), this decision goes to the best one (the model is asked again).
     """
     usable = [
         Choice(s, Recipe.parse(s.recipe))
@@ -126,7 +129,10 @@ def choose(
     fresh = [c for c in usable if c.strategy.totals.runs < min_runs]
     if fresh:
         return min(fresh, key=lambda c: c.strategy.totals.runs)
-    best = max(c.strategy.totals.success.mean for c in usable)
+    top = max(usable, key=lambda c: (c.strategy.totals.success.mean, mean_cost(c.strategy)))
+    if failed and failed != top.strategy.id:
+        return top
+    best = top.strategy.totals.success.mean
     good = [c for c in usable if c.strategy.totals.success.mean >= best - epsilon]
     return min(good, key=lambda c: (mean_cost(c.strategy), -c.strategy.totals.success.mean))
 
@@ -148,6 +154,7 @@ class StrategyBook:
         self._graph = graph
         self._tiers = tuple(tiers)
         self._cache: dict[str, tuple[int, list[Strategy]]] = {}
+        self._failed: dict[str, str] = {}
         self._refresh_every = refresh_every
 
     def choose(self, cluster: str, has_skills: bool) -> Choice:
@@ -159,11 +166,14 @@ class StrategyBook:
                 log.debug("guide: %d strategies for %s", len(cached), cluster)
             uses = 0
         self._cache[cluster] = (uses + 1, cached)
-        return choose(cached, has_skills=has_skills)
+        return choose(cached, has_skills=has_skills, failed=self._failed.pop(cluster, ""))
 
     def consolidate(self, choice: Choice, success: bool, cost: float) -> None:
-        """Record one outcome in the library and in the local copy of the stats."""
+        """Record one outcome in the library and in the local copy of the stats; a failure is
+        remembered for the cluster's next choice."""
         self._graph.record_strategy_outcome(choice.strategy.id, success, cost)
+        if not success:
+            self._failed[choice.strategy.cluster] = choice.strategy.id
         uses, cached = self._cache.get(choice.strategy.cluster, (0, []))
         self._cache[choice.strategy.cluster] = (
             uses,

@@ -110,3 +110,41 @@ def test_any_of_several_alike_elements_stands_for_the_models_choice() -> None:
         hits += hit
         drive.decide("b", [BLUE, GREY], 0)
     assert hits >= 30
+
+
+def test_after_a_memo_pick_did_nothing_the_models_other_choice_is_tried_then_the_model() -> None:
+    memo = DecisionMemo(trust_after=8, seed=1)
+    drive = Driver(memo)
+    for i in range(16):  # on "a" the model picks the red box, now and then the grey one
+        drive.decide("a", [GREY, RED], 0 if i % 4 == 3 else 1)
+        drive.decide("b", [BLUE], 0)
+    while not drive.decide("a", [GREY, RED], 1, acts=False)[0]:
+        pass  # until the memo answers (red), on a screen that then stays the same
+    asked = sum(memo.why.values())
+    hit, index = drive.decide("a", [GREY, RED], 1, acts=False)
+    assert hit and index == 0, "red did nothing here: the model's other choice, grey, is next"
+    assert sum(memo.why.values()) == asked
+    hit, index = drive.decide("a", [GREY, RED], 1, acts=False)
+    assert not hit and index == 1, "both of the memo's choices did nothing: ask the model"
+    assert memo.why["failed"] == 1
+
+
+def test_a_memo_pick_that_was_undone_is_not_picked_again_on_that_screen() -> None:
+    memo = DecisionMemo(seed=1)
+    drive = Driver(memo)
+    for _ in range(12):  # red, then red again (red acts at once here, like a card played)
+        drive.decide("b", [BLUE], 0)
+        drive.decide("a", [GREY, RED], 1)
+        drive.decide("a", [GREY, RED], 1)
+    while True:  # until the memo picks red after red
+        drive.decide("b", [BLUE], 0)
+        drive.decide("a", [GREY, RED], 1)
+        first = drive.tick
+        if drive.decide("a", [GREY, RED], 1)[0]:
+            break
+    drive.tick = first - 1  # this time the second red undid the first: the first screen is back
+    hit, index = drive.decide("a", [GREY, RED], 1)
+    assert not hit and index == 1, "the memo's pick was undone: the model is asked (red)"
+    hit, index = drive.decide("a", [GREY, RED], 1)  # the model's red: the second screen again
+    assert drive.tick == first + 1
+    assert not (hit and index == 1), "red was undone on this very screen: not red from the memo"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agent.cycle.strategy import OFFLINE_RECIPES, Recipe, StrategyBook, choose, guide
+from agent.cycle.strategy import (
+    OFFLINE_RECIPES,
+    VLM_RECIPES,
+    Recipe,
+    StrategyBook,
+    choose,
+    guide,
+)
 from agent.errors import ConfigError
 from skills.graph import SkillGraph
 from skills.model import Beta, Strategy, StrategyStats
@@ -42,18 +49,38 @@ def test_a_bad_recipe_is_one_clear_error():
 
 def test_guide_offers_vlm_recipes_only_when_a_vlm_brain_is_held():
     offline = {Recipe.parse(s.recipe).name for s in guide("c", ["offline"])}
-    both = {Recipe.parse(s.recipe).name for s in guide("c", ["offline", "vlm"])}
+    with_model = {Recipe.parse(s.recipe).name for s in guide("c", ["offline", "vlm"])}
     assert offline == {r.name for r in OFFLINE_RECIPES}
-    assert "vlm-propose" in both and "best-of-n" in both and offline < both
+    assert with_model == {r.name for r in VLM_RECIPES} and "vlm-propose" in with_model
 
 
-def test_the_book_caches_per_cluster_and_consolidates_into_the_library(tmp_path):
+def test_a_cheap_strategy_that_fails_hands_the_next_decision_to_the_best_one():
+    cheap = _strategy("cheap", 44, 6, cost=0.0)
+    model = _strategy("model", 46, 4, cost=50.0, propose="vlm")
+    assert choose([model, cheap], has_skills=True).recipe.name == "cheap"
+    after = choose([model, cheap], has_skills=True, failed=cheap.id)
+    assert after.recipe.name == "model", "the cheap strategy failed: the model is asked again"
+    assert choose([model, cheap], has_skills=True, failed=model.id).recipe.name == "cheap"
+    worse = _strategy("worse", 30, 20, cost=0.0)
+    assert choose([model, worse], has_skills=True).recipe.name == "model"
+
+
+def test_the_book_hands_a_cluster_back_to_the_best_strategy_after_a_cheap_one_fails(tmp_path):
     graph = SkillGraph.open(tmp_path / "lib.sqlite")
-    book = StrategyBook(graph, ["offline"])
-    choice = book.choose("st_a", has_skills=False)
-    assert len(graph.strategies("st_a")) == len(OFFLINE_RECIPES)
-    book.consolidate(choice, success=True, cost=2.0)
-    stored = {s.id: s for s in graph.strategies("st_a")}[choice.strategy.id]
-    assert stored.totals.runs == 1 and stored.totals.success.successes == 1
-    assert stored.totals.cost_total == 2.0
+    cheap = _strategy("cheap", 45, 5, cost=0.0)
+    model = _strategy("model", 46, 4, cost=50.0, propose="vlm")
+    for s in (cheap, model):
+        graph.add_strategy(s)
+        for _ in range(s.totals.success.successes):
+            graph.record_strategy_outcome(s.id, True, s.totals.cost_total / s.totals.runs)
+        for _ in range(s.totals.success.failures):
+            graph.record_strategy_outcome(s.id, False, s.totals.cost_total / s.totals.runs)
+    book = StrategyBook(graph, ["offline", "vlm"])
+    picks = []
+    for outcome in (True, False, True, True):
+        choice = book.choose("cluster", has_skills=True)
+        picks.append(choice.recipe.name)
+        book.consolidate(choice, success=outcome, cost=0.0)
+    picks.append(book.choose("cluster", has_skills=True).recipe.name)
+    assert picks == ["cheap", "cheap", "model", "cheap", "cheap"]
     graph.close()

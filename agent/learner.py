@@ -135,6 +135,10 @@ class Learner:
         self._setbacks: set[str] = set()
         self._gains: set[str] = set()
 
+    def ahead(self, content: str, load) -> None:
+        """A frame to come (replay knows them): read its pixels in the background."""
+        self.perceiver.ahead(content, load)
+
     def _role(self, role: str, tier: str):
         brain = self.brains.get(tier) or self.brains["offline"]
         attr = {"propose": "proposer", "judge": "judge", "name": "namer", "reflect": "reflector"}

@@ -3,8 +3,9 @@
 The frame after an action is the frame the next decision starts from, so its perception is
 cached by identity and reused. A frame that names its content (`content_id`: equal ids mean equal
 pixels, as a replayed frame's sha in its recording) has its pixel-only perception (candidates,
-progress reading, frame key, state signature) computed once per content and reused; the screen state is looked up
-every time, since seeing a frame counts a visit in the library.
+progress reading, frame key, state signature) computed once per content and reused (`PixelMemo`),
+and may be read ahead on a background thread; the screen state is looked up every time, since
+seeing a frame counts a visit in the library.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +95,7 @@ class Perceiver:
         self._last: Perceived | None = None
         self._frames: Counter[bytes] = Counter()
         self._memo = memo if memo is not None else PixelMemo()
+        self._ahead: dict[str, Future[Pixels]] = {}
         self._context = hashlib.blake2b(
             repr((settings, progress)).encode(), digest_size=8
         ).hexdigest()
@@ -108,17 +112,48 @@ class Perceiver:
         )
         return self._last
 
+    def ahead(self, content: str, load: Callable[[], Frame]) -> None:
+        """Read the pixels of a frame to come (named `content`; `load()` gives it) on a
+        background thread, so perceiving it later finds them ready. Replay knows its frames
+        to come; at most AHEAD are pending at once."""
+        if content in self._ahead or len(self._ahead) >= AHEAD:
+            return
+        self._ahead[content] = _worker().submit(self._read, content, load)
+
     def _pixels(self, frame: Frame) -> Pixels:
         content = getattr(frame, "content_id", None)
-        known = self._memo.get(content, self._context) if content else None
-        if known is not None:
-            return known
+        if not content:
+            return self._compute(frame)
+        pending = self._ahead.pop(content, None)
+        if pending is not None:
+            return pending.result()
+        return self._read(content, lambda: frame)
+
+    def _read(self, content: str, load: Callable[[], Frame]) -> Pixels:
+        known = self._memo.get(content, self._context)
+        if known is None:
+            known = self._compute(load())
+            self._memo.put(content, self._context, known)
+        return known
+
+    def _compute(self, frame: Frame) -> Pixels:
         found = tuple(candidates(frame, self._settings))
         progress = self._progress.read(frame) if self._progress else None
-        pixels = Pixels(found, progress, frame_key(frame), signature(frame))
-        if content:
-            self._memo.put(content, self._context, pixels)
-        return pixels
+        return Pixels(found, progress, frame_key(frame), signature(frame))
+
+
+AHEAD = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _worker() -> ThreadPoolExecutor:
+    """The one background thread that reads frames ahead (OpenCV releases the GIL)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(1, thread_name_prefix="perceive-ahead")
+        return _pool
 
 
 def frame_key(frame: Frame) -> bytes:

@@ -7,7 +7,7 @@ No window, pointer or network is touched, and the recording is only read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent.errors import BottomupError
 from agent.perception.change import Change, changed_fraction
@@ -32,8 +32,12 @@ class ReplayGame:
         steps: Sequence[RecordedStep] | None = None,
         *,
         boxes_of: BoxesOf = candidate_boxes,
+        ahead: Callable[[str, Callable[[], Frame]], None] | None = None,
     ) -> None:
+        """`ahead(sha, load)`, if given, hears of each frame to come (a policy that perceives
+        ahead, as the learning agent does), `load()` giving the frame."""
         self.replay = replay
+        self._ahead = ahead
         self.steps: tuple[RecordedStep, ...] = tuple(replay.steps if steps is None else steps)
         self.agreements: list[Agreement] = []
         self._boxes_of = boxes_of
@@ -68,8 +72,12 @@ class ReplayGame:
             )
         self.agreements.append(compare(recorded.action, action, self._frame, self._boxes_of))
         self._cursor += 1
-        ahead = self.steps[self._cursor : self._cursor + PREFETCH]
-        self.replay.prefetch(s for step in ahead for s in (step.before_sha, step.after_sha))
+        coming = self.steps[self._cursor : self._cursor + PREFETCH]
+        self.replay.prefetch(s for step in coming for s in (step.before_sha, step.after_sha))
+        if self._ahead is not None:
+            for step in coming:
+                sha, info = step.after_sha, step.after_info
+                self._ahead(sha, lambda sha=sha, info=info: self.replay.frame(sha, info))
         # A new Frame object even when the pixels did not change, as a live grab would be.
         after = self.replay.frame(recorded.after_sha, recorded.after_info)
         following = self.current

@@ -74,6 +74,12 @@ class PolicyLearner:
             follow(self.policy, step.action)
         self.policy.observe(step)
 
+    def ahead(self, content: str, load: Callable[[], Frame]) -> None:
+        """Frames to come, for a policy that perceives ahead."""
+        ahead = getattr(self.policy, "ahead", None)
+        if ahead is not None:
+            ahead(content, load)
+
     def close(self) -> None:
         close = getattr(self.policy, "close", None)
         if callable(close):
@@ -112,10 +118,11 @@ def attach_target(action: Action, frame: Frame) -> Action:
     return replace(action, target=min(under, key=lambda c: c.box.area).target())
 
 
-def recorded_steps(replay: Replay, *, targets: bool = True) -> Iterator[Step]:
+def recorded_steps(replay: Replay, *, targets: bool = True, ahead=None) -> Iterator[Step]:
     """The Steps the recorded run lived through, rebuilt as the loop built them (frame objects
-    chained the same way: each step starts on the previous step's "after" frame)."""
-    game = ReplayGame(replay, boxes_of=lambda _frame: [])
+    chained the same way: each step starts on the previous step's "after" frame); `ahead` as
+    for ReplayGame."""
+    game = ReplayGame(replay, boxes_of=lambda _frame: [], ahead=ahead)
     if not game.steps:
         return
     frame: Frame | None = game.reset()
@@ -165,7 +172,8 @@ def learn(
             own = Path(folder) / "recording.sqlite"
             learner = learner_factory(replay, str(own))
             try:
-                for step in recorded_steps(replay, targets=attach_targets):
+                ahead = getattr(learner, "ahead", None)
+                for step in recorded_steps(replay, targets=attach_targets, ahead=ahead):
                     learner.learn(step)
                     count += 1
                     if on_step:

@@ -75,7 +75,7 @@ def redecide(
     """
     policy = factory(replay)
     steps = replay.steps[:max_steps] if max_steps is not None else replay.steps
-    game = ReplayGame(replay, steps, boxes_of=boxes_of)
+    game = ReplayGame(replay, steps, boxes_of=boxes_of, ahead=getattr(policy, "ahead", None))
     comparisons: list[StepComparison] = []
     errors: list[str] = []
     started = time.perf_counter()

@@ -3,6 +3,7 @@ its pixels, and that changes no decision and nothing learned."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -38,12 +39,14 @@ def _record_learner(root: Path, seed: int, steps: int) -> Path:
     return rec.path
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _counting(monkeypatch: pytest.MonkeyPatch, threads: list[str] | None = None) -> list[int]:
     calls = [0]
     original = perceive.candidates
 
     def counted(frame, settings=None):
         calls[0] += 1
+        if threads is not None:
+            threads.append(threading.current_thread().name)
         return original(frame, settings)
 
     monkeypatch.setattr(perceive, "candidates", counted)
@@ -114,3 +117,16 @@ def test_a_perception_cache_file_serves_a_later_replay_with_the_same_decisions(
     assert cold_calls > 0 and warm_cache.hits == cold_calls and warm_cache.misses == 0
     assert [c.decided for c in warm.comparisons] == [c.decided for c in cold.comparisons]
     assert warm.rate == 1.0
+
+
+def test_replay_reads_frames_to_come_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _record_learner(tmp_path / "rec", seed=6, steps=30)
+    threads: list[str] = []
+    _counting(monkeypatch, threads)
+    report = redecide(Replay(path), policy_factory())
+    assert report.rate == 1.0
+    ahead = sum(name.startswith("perceive-ahead") for name in threads)
+    # every frame after the first two is announced before it is needed
+    assert ahead >= len(threads) - 2 and len(threads) > 5

@@ -10,12 +10,15 @@ Run: python bench/bench_replay.py [--steps 300] [--seed 1] [--size 1280x720] [--
 4. learns from it into a fresh library (steps/s).
 Figures are printed; nothing is asserted.
 
-With --transfer (the issue's run: --transfer --steps 1500): the mind issue's transfer measure of
-bench/bench_learning.py with a learned library added. Three offline runs (seeds 1-3, each on its
-own fresh library, recorded); the runs' own library is their merge; a library is built only by
-`learn` from the recordings. On --new-seed, runs with no library, the own and the learned one
-count the steps to the source runs' mean final floor (the game's probe: benchmarks may read
-ground truth); prints the learned library's share of the own library's speed-up.
+With --transfer (the issue's run: --transfer --steps 1500 --jobs 2 --work DIR): the mind issue's
+transfer measure of bench/bench_learning.py with a learned library added. Three offline runs
+(seeds 1-3, each on its own fresh library, recorded); the runs' own library is their merge; a
+library is built only by `learn` from the recordings. On each of --new-seeds, runs with no
+library, the own and the learned one count the steps to the source runs' mean final floor (the
+game's probe: benchmarks may read ground truth). Prints a per-seed table, how many runs reached
+the floor, censored means and medians (never = --steps), the learned library's share of the own
+library's speed-up on those means and how often learned <= own. --work DIR keeps the source runs
+and finished new-seed runs, so a second invocation reuses them.
 """
 
 from __future__ import annotations
@@ -122,6 +125,28 @@ def _summary(label: str, steps: list[int | None], cap: int) -> float:
     return mean
 
 
+def _learned_library(runs: Path, learned: Path) -> str:
+    """Builds `learned` by `learn` from the recordings under `runs` (once: a finished build
+    leaves its report next to it, reused later) and returns what the recordings and learn said."""
+    report = learned.with_suffix(".txt")
+    if learned.is_file() and report.is_file():
+        return report.read_text()
+    paths = sorted(p for p in runs.iterdir() if (p / "manifest.json").is_file())
+    replays = [Replay(p) for p in paths]
+    lines = [
+        f"recording {r.name}: {len(r.steps)}/{len(r.all_steps)} steps usable, finished "
+        f"{r.finished}, damage: {'; '.join(r.damage) or 'none'}"
+        for r in replays
+    ]
+    learned.unlink(missing_ok=True)
+    result = learn(replays, str(learned), policy_learner(learner_policy))
+    lines.append(f"learned from {result.recordings}/{len(paths)} recordings ({result.steps} "
+                 f"steps, {result.steps_per_second:.1f} steps/s), failed: "
+                 f"{list(result.failed) or 'none'}")  # fmt: skip
+    report.write_text("\n".join(lines))
+    return report.read_text()
+
+
 def transfer(
     root: Path, steps: int, size: tuple[int, int], new_seeds: list[int], jobs: int
 ) -> None:
@@ -160,30 +185,25 @@ def transfer(
         done = json.loads(results_json.read_text()) if results_json.is_file() else {}
         done = {k: v for k, v in done.items() if v["target"] == target and v["steps"] == steps}
 
-        def submit(name: str, library: Path | None) -> dict:
-            futures = {}
-            for seed in new_seeds:
-                if f"{seed}/{name}" in done:
-                    continue
-                copy = root / f"new-{seed}-{name}.sqlite"
-                copy.unlink(missing_ok=True)
-                if library is not None:
-                    shutil.copy2(library, copy)
-                futures[pool.submit(_play, seed, steps, size, str(copy), None, target)] = name
-            return futures
+        futures: dict = {}
 
-        futures = {**submit("none", None), **submit("own", own)}
-        paths = sorted(p for p in runs.iterdir() if (p / "manifest.json").is_file())
-        replays = [Replay(p) for p in paths]
-        for r in replays:
-            print(f"recording {r.name}: {len(r.steps)}/{len(r.all_steps)} steps usable, finished "
-                  f"{r.finished}, damage: {'; '.join(r.damage) or 'none'}")  # fmt: skip
-        learned.unlink(missing_ok=True)
-        result = learn(replays, str(learned), policy_learner(learner_policy))
-        print(f"learned from {result.recordings}/{len(paths)} recordings ({result.steps} steps, "
-              f"{result.steps_per_second:.1f} steps/s), failed: {list(result.failed) or 'none'}")  # fmt: skip
+        def submit(seed: int, name: str, library: Path | None) -> None:
+            if f"{seed}/{name}" in done:
+                return
+            copy = root / f"new-{seed}-{name}.sqlite"
+            copy.unlink(missing_ok=True)
+            if library is not None:
+                shutil.copy2(library, copy)
+            futures[pool.submit(_play, seed, steps, size, str(copy), None, target)] = name
+
+        # Seed by seed, so an interrupted invocation leaves whole seeds; two runs go on meanwhile.
+        submit(new_seeds[0], "none", None)
+        submit(new_seeds[0], "own", own)
+        print(_learned_library(runs, learned), flush=True)
         print(f"library sizes: own {_library_size(own)}; learned {_library_size(learned)}")
-        futures.update(submit("learned", learned))
+        for seed in new_seeds:
+            for name, library in zip(names, (None, own, learned), strict=True):
+                submit(seed, name, library)
         for future in as_completed(futures):
             run = future.result()
             done[f"{run['seed']}/{futures[future]}"] = {**run, "target": target, "steps": steps}
@@ -196,7 +216,12 @@ def transfer(
 
 
 def _report(done: dict, seeds: list[int], names: tuple[str, ...], target: int, cap: int) -> None:
-    """The per-seed table and the summary: censored means and medians, the learned share."""
+    """The per-seed table and the summary (seeds with all runs done): censored means and
+    medians, the learned share."""
+    seeds = [s for s in seeds if all(f"{s}/{n}" in done for n in names)]
+    if not seeds:
+        print("no new seed has all its runs done")
+        return
     reached = {n: [done[f"{s}/{n}"]["reached"] for s in seeds] for n in names}
     print(f"\nsteps to floor {target} (never: not within {cap} steps)")
     print("seed    " + "".join(f"{n:>9}" for n in names))

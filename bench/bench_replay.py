@@ -188,13 +188,13 @@ def transfer(
         futures: dict = {}
 
         def submit(seed: int, name: str, library: Path | None) -> None:
-            if f"{seed}/{name}" in done:
+            if f"{seed}/{name}" in done or (seed, name) in futures.values():
                 return
             copy = root / f"new-{seed}-{name}.sqlite"
             copy.unlink(missing_ok=True)
             if library is not None:
                 shutil.copy2(library, copy)
-            futures[pool.submit(_play, seed, steps, size, str(copy), None, target)] = name
+            futures[pool.submit(_play, seed, steps, size, str(copy), None, target)] = (seed, name)
 
         # Seed by seed, so an interrupted invocation leaves whole seeds; two runs go on meanwhile.
         submit(new_seeds[0], "none", None)
@@ -206,12 +206,11 @@ def transfer(
                 submit(seed, name, library)
         for future in as_completed(futures):
             run = future.result()
-            done[f"{run['seed']}/{futures[future]}"] = {**run, "target": target, "steps": steps}
+            seed, name = futures[future]
+            done[f"{seed}/{name}"] = {**run, "target": target, "steps": steps}
             results_json.write_text(json.dumps(done, indent=1))
             at = run["reached"] or "never"
-            print(
-                f"seed {run['seed']}, library {futures[future]}: floor {target} at {at}", flush=True
-            )
+            print(f"seed {seed}, library {name}: floor {target} at {at}", flush=True)
     _report(done, new_seeds, names, target, steps)
 
 

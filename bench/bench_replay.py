@@ -107,8 +107,9 @@ def _play(seed: int, steps: int, size, library: str, record_to: str | None, targ
 def _library_size(path: Path) -> str:
     """States and skills stored in a library (its SQLite tables, read directly)."""
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         states, skills = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                           for t in ("states", "skills"))  # fmt: skip
     return f"{states} states, {skills} skills"
@@ -191,7 +192,8 @@ def transfer(
             if f"{seed}/{name}" in done or (seed, name) in futures.values():
                 return
             copy = root / f"new-{seed}-{name}.sqlite"
-            copy.unlink(missing_ok=True)
+            for leftover in (copy, *(copy.with_name(copy.name + x) for x in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)  # a stale -wal would be replayed into the copy
             if library is not None:
                 shutil.copy2(library, copy)
             futures[pool.submit(_play, seed, steps, size, str(copy), None, target)] = (seed, name)
@@ -205,8 +207,12 @@ def transfer(
             for name, library in zip(names, (None, own, learned), strict=True):
                 submit(seed, name, library)
         for future in as_completed(futures):
-            run = future.result()
             seed, name = futures[future]
+            try:
+                run = future.result()
+            except Exception as exc:  # one failed run must not lose the others' figures
+                print(f"seed {seed}, library {name}: failed: {exc!r}", flush=True)
+                continue
             done[f"{seed}/{name}"] = {**run, "target": target, "steps": steps}
             results_json.write_text(json.dumps(done, indent=1))
             at = run["reached"] or "never"

@@ -53,18 +53,28 @@ def absorb(store: SqlStore, incoming: Snapshot) -> MergeReport:
         n.id: n for g in (local.states, local.skills, local.insights, local.strategies) for n in g
     }
     old_edges = {e.ident: e for e in local.edges}
+    # an id the merge gave to another variant of the skill (the local one became a sibling)
+    replaced = {
+        s.id
+        for s in merged.skills
+        if (mine := old.get(s.id)) is not None and _variant(mine) != _variant(s)
+    }
     changed = Snapshot.of(
         store.library_id,
         [s for s in merged.states if old.get(s.id) != s],
         [s for s in merged.skills if old.get(s.id) != s],
         [i for i in merged.insights if old.get(i.id) != i],
         [s for s in merged.strategies if old.get(s.id) != s],
-        [e for e in merged.edges if old_edges.get(e.ident) != e],
+        [e for e in merged.edges if old_edges.get(e.ident) != e or {e.src, e.dst} & replaced],
         {k: v for k, v in merged.evidence.items() if k not in local.evidence},
     )
     remove = {s.id for s in local.skills} - {s.id for s in merged.skills}
-    store.absorb(changed, remove=remove)
+    store.absorb(changed, remove=remove, replace=replaced)
     return report
+
+
+def _variant(skill) -> str:
+    return skill.effect.key() if skill.effect is not None else ""
 
 
 def import_bundle(

@@ -95,18 +95,29 @@ class WholeLibrary:
             evidence = {s: bytes(p) for s, p in cur.run("SELECT sha, png FROM evidence").all()}
         return Snapshot.of(self.library_id, states, skills, insights, strategies, edges, evidence)
 
-    def absorb(self, snap: Snapshot, remove: Iterable[str] = ()) -> None:
+    def absorb(
+        self, snap: Snapshot, remove: Iterable[str] = (), replace: Iterable[str] = ()
+    ) -> None:
         """Write a (merged) snapshot in one transaction: union nodes, per-origin max counters.
 
         `remove` lists node ids to delete in the same transaction (skills that became siblings).
+        `replace` lists skill ids that now name another variant (a merge gave the base id to an
+        incoming variant): their stored counters and edges are dropped first, so `snap` (which
+        must hold all of theirs) is written exactly instead of merged with the old variant's.
         """
         g = self.greatest
         with self._write_tx() as cur:
             seq = self._tick(cur)
             self._delete_node_rows(cur, list(remove), seq)
+            again = [(i,) for i in replace]
+            cur.many("DELETE FROM skill_stats WHERE skill_id = ?", again)
+            cur.many("DELETE FROM edges WHERE src = ?", again)
+            cur.many("DELETE FROM edges WHERE dst = ?", again)
+            cur.many("DELETE FROM edges WHERE key = ?", again)
             self._put_edge_rows(cur, list(snap.edges), seq)
             cur.many(
-                "INSERT INTO states (id, body, seq) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO states (id, body, seq) VALUES (?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET body = excluded.body, seq = excluded.seq",
                 [(s.id, body_json(s, visits={}), seq) for s in snap.states],
             )
             cur.many(
@@ -126,7 +137,8 @@ class WholeLibrary:
             )
             cur.many(
                 "INSERT INTO insights (id, body, strength, seq) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
+                " ON CONFLICT (id) DO UPDATE SET body = excluded.body,"
+                " strength = excluded.strength, seq = excluded.seq",
                 [(i.id, body_json(i), i.strength, seq) for i in snap.insights],
             )
             cur.many(

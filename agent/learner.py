@@ -254,8 +254,10 @@ class Learner:
         self.history.append(summary)
         reflection = ""
         failed = not judgement.acted or not judgement.consistent
-        if failed and recipe.reflect and pending.primer is None:  # 6 reflect
-            reflection = self._reflect(step, before, judgement, key, label, recipe)
+        if failed and recipe.reflect:  # 6 reflect (guidelines only when nothing was selected)
+            reflection = self._reflect(
+                step, before, judgement, key, label, recipe, pending.primer is None
+            )
         skill_id, cost = self._learn(step, pending, after, judgement)  # 7 abstract, 8 evolve
         self.evolver.tick(judgement.progressive)
         if setback:
@@ -287,15 +289,18 @@ class Learner:
                 self._setbacks.add(before.seen.state_id)
         return after.seen.state_id in self._setbacks
 
-    def _reflect(self, step, before, judgement, key, label, recipe) -> str:
+    def _reflect(self, step, before, judgement, key, label, recipe, guidelines: bool) -> str:
+        """Reflect on a failed step; its guidelines are stored on the state only when nothing
+        was selected (a guideline holds for the screen, not for one selection on it)."""
         trial = Trial(
             step.before, before.seen.state_id, step.action, judgement, key, label,
             tuple(self.history), before.candidates, self.recall.untried(before),
         )  # fmt: skip
         reflection = reflect_checked(self._role("reflect", recipe.reflect_with), trial, recipe)
         self.model_calls += reflection.model_calls
-        store_guidelines(self.graph, before.seen.state_id, reflection, self.settings.scope)
-        self.recall.forget_guidelines(before.seen.state_id)
+        if guidelines:
+            store_guidelines(self.graph, before.seen.state_id, reflection, self.settings.scope)
+            self.recall.forget_guidelines(before.seen.state_id)
         if reflection.corrected is not None:
             self.hints[before.seen.state_id] = reflection.corrected
         return reflection.statement

@@ -24,6 +24,9 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field, replace
 
+import cv2
+import numpy as np
+
 from agent.brains.base import Brain, Evidence, Judgement, Trial
 from agent.brains.local import offline_brain
 from agent.cycle.abstract import Chains, Link, skill_from_exploration
@@ -36,8 +39,9 @@ from agent.cycle.recall import Recall
 from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
 from agent.cycle.trial import SkillRun, ground_step, step_from_action
+from agent.perception.change import changed_fraction, changed_mask
 from agent.perception.settings import PerceptionSettings
-from agent.types import Action, Frame, Step, Target
+from agent.types import Action, Frame, Rect, Step, Target
 from skills.model import SkillStep
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,13 @@ log = logging.getLogger(__name__)
 # Screens of one game often share a palette (dark backgrounds, the same top bar): measured on the
 # built-in game, different screens are 0.026-0.08 apart and one screen's variants under 0.005.
 STATE_THRESHOLD = 0.015
+# A click selected its target when at least this fraction of the target's inner part changed.
+SELECTED_CHANGE = 0.05
+INNER = 0.2
+"""The margin (a fraction of each side) left out of a target's inner part: a ring drawn around
+a target, or taken away, does not change the target itself."""
+OPENED_MAX = 0.5
+"""A change elsewhere covering more of the window than this is a new screen, not something opened."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,7 @@ class Learner:
         self._run: SkillRun | None = None
         self._primer: _Primer | None = None
         self._selected: tuple[str, Target] | None = None
+        self._opened: tuple[str, Rect] | None = None
         self._recent: deque[bytes] = deque(maxlen=2)
         self._progress_moves = False
         self._setbacks: set[str] = set()
@@ -148,6 +160,7 @@ class Learner:
         situation = self.recall.situation(  # 2 recall
             now, tuple(self.history), self.hints, key, selected
         )
+        situation = self._into_opened(now, situation)
         # replaying needs skills and a screen explored once over (a pending selection: not yet)
         replayable = bool(situation.skills) and not primer and not situation.untried
         choice = self.book.choose(now.seen.state_id, replayable)
@@ -178,6 +191,19 @@ class Learner:
         )
         self._run = None
         return proposal.action
+
+    def _into_opened(self, now: Perceived, situation):
+        """After a click that opened something elsewhere (a dialog, a menu), what it brought up
+        and was never tried is explored first; once nothing untried is left in it, all is."""
+        if self._opened is None or self._opened[0] != now.seen.state_id:
+            return situation
+        region = self._opened[1]
+        centres = [c.box.center for c in now.candidates]
+        inside = tuple(i for i in situation.untried if region.contains(centres[i].x, centres[i].y))
+        if not inside:
+            self._opened = None
+            return situation
+        return replace(situation, untried=inside, skills=(), hint=None)
 
     def _continue_run(self, now: Perceived, selected: Target | None) -> Action | None:
         run = self._run
@@ -230,11 +256,15 @@ class Learner:
         target = getattr(step.action, "target", None)
         sid = before.seen.state_id
         self.affordances.note(sid, pending.selected, target, key, step.acted)
-        # a click that changed the screen but not the state (and was not undone) selected its
-        # target; one that did nothing changed nothing, the selection included
+        # a click that changed its own target (a card lifts) but not the state, and was not
+        # undone, selected it; one that changed only the rest of the screen (a button that opens
+        # a dialog) selected nothing; one that did nothing changed nothing, the selection included
         if step.acted:
             stayed = not undone and after.seen.state_id == sid and target is not None
-            self._selected = (sid, target) if stayed else None
+            inside = stayed and changed_inside(step, target)
+            self._selected = (sid, target) if inside else None
+            region = opened_region(step) if stayed and not inside else None
+            self._opened = (sid, region) if region is not None else None
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"
@@ -337,7 +367,7 @@ class Learner:
         start = start or before.seen.state_id
         if not j.acted:  # nothing changed: what was selected still is
             return
-        if skill_step is None or after.seen.state_id != start:
+        if skill_step is None or after.seen.state_id != start or self._selected is None:
             self._primer = None
             return
         key, _ = label_of(step.action, step.before)
@@ -364,6 +394,33 @@ class Learner:
         """Write what is still queued and close the library."""
         self.evolver.flush()
         self.graph.close()
+
+
+def changed_inside(step: Step, target: Target) -> bool:
+    """Whether the click changed the inner part of its own target (a picked card lifts or lights
+    up), not only the rest of the screen (a dialog opened elsewhere, a panel, a new hand)."""
+    s, b = step.before.scale, target.box
+    x0, y0 = round((b.x + INNER * b.w) * s), round((b.y + INNER * b.h) * s)
+    x1, y1 = round((b.x + (1 - INNER) * b.w) * s), round((b.y + (1 - INNER) * b.h) * s)
+    before, after = step.before.image[y0:y1, x0:x1], step.after.image[y0:y1, x0:x1]
+    if before.size == 0 or before.shape != after.shape:
+        return True  # too small to tell, or the window changed size: as any change
+    return changed_fraction(before, after) >= SELECTED_CHANGE
+
+
+def opened_region(step: Step) -> Rect | None:
+    """The region (logical pixels) of the largest connected change a click made, when it covers
+    at most OPENED_MAX of the window: what the click opened (None: nothing, or a new screen)."""
+    mask = changed_mask(step.before.image, step.after.image).astype(np.uint8)
+    mask = cv2.dilate(mask, np.ones((9, 9), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if count < 2:
+        return None
+    x, y, w, h, _ = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
+    if w * h > OPENED_MAX * mask.size:
+        return None
+    s = step.before.scale
+    return Rect(int(x / s), int(y / s), int(w / s), int(h / s))
 
 
 __all__ = ["Learner", "LearnerSettings", "value"]

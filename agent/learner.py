@@ -21,7 +21,7 @@ Each phase lives in agent/cycle/<phase>.py; the roles come from brains (agent/br
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -38,7 +38,8 @@ from agent.cycle.progress import ProgressSignal
 from agent.cycle.recall import Recall
 from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
-from agent.cycle.trial import SkillRun, ground_step, step_from_action
+from agent.cycle.targets import target_key
+from agent.cycle.trial import SkillRun, ground_step, step_from_action, target_of
 from agent.perception.change import changed_fraction, changed_mask
 from agent.perception.settings import PerceptionSettings
 from agent.types import Action, Frame, Rect, Step, Target
@@ -56,6 +57,10 @@ INNER = 0.2
 a target, or taken away, does not change the target itself."""
 OPENED_MAX = 0.5
 """A change elsewhere covering more of the window than this is a new screen, not something opened."""
+DEAD_FRAMES = 512
+"""How many exact screens the learner remembers the dead clicks of."""
+DEAD_CHANCE = 0.01
+"""The chance to act given to a target that did nothing on this very screen (it will not now)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class Learner:
         self._primer: _Primer | None = None
         self._selected: tuple[str, Target] | None = None
         self._opened: tuple[str, Rect] | None = None
+        self._dead: OrderedDict[bytes, set[str]] = OrderedDict()
         self._recent: deque[bytes] = deque(maxlen=2)
         self._progress_moves = False
         self._setbacks: set[str] = set()
@@ -160,7 +166,7 @@ class Learner:
         situation = self.recall.situation(  # 2 recall
             now, tuple(self.history), self.hints, key, selected
         )
-        situation = self._into_opened(now, situation)
+        situation = self._into_opened(now, self._without_dead(now, situation))
         # replaying needs skills and a screen explored once over (a pending selection: not yet)
         replayable = bool(situation.skills) and not primer and not situation.untried
         choice = self.book.choose(now.seen.state_id, replayable)
@@ -191,6 +197,32 @@ class Learner:
         )
         self._run = None
         return proposal.action
+
+    def _without_dead(self, now: Perceived, situation):
+        """On a screen seen pixel for pixel before, what did nothing there will do nothing again:
+        it is neither explored nor the first click of a skill run (unless nothing else is left)."""
+        dead = self._dead.get(now.key)
+        if not dead:
+            return situation
+        w, h = now.size
+        keys = [target_key(c.box, w, h) for c in now.candidates]
+        firsts = {
+            k.id: target_key(target_of(k.steps[0], now.frame).box, w, h)
+            for k in self.recall.offered
+        }
+        chances = tuple(
+            DEAD_CHANCE if k in dead else p for k, p in zip(keys, situation.chances, strict=False)
+        )
+        hint = situation.hint
+        if hint is not None and label_of(hint, now.frame)[0] in dead:
+            hint = None
+        return replace(
+            situation,
+            untried=tuple(i for i in situation.untried if keys[i] not in dead),
+            skills=tuple(k for k in situation.skills if firsts.get(k.id) not in dead),
+            chances=chances or situation.chances,
+            hint=hint,
+        )
 
     def _into_opened(self, now: Perceived, situation):
         """After a click that opened something elsewhere (a dialog, a menu), what it brought up
@@ -250,6 +282,11 @@ class Learner:
             self.evolver.undo_last()
             self.recall.undo_last()
         self._recent.append(before.key)
+        if not step.acted:
+            self._dead.setdefault(before.key, set()).add(key)
+            self._dead.move_to_end(before.key)
+            if len(self._dead) > DEAD_FRAMES:
+                self._dead.popitem(last=False)
         setback = self._setback(before, after)
         if setback:
             judgement = replace(judgement, progressive=False, reward=0.0)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.cycle.reflect import label_of
 from agent.learner import Learner, LearnerSettings, changed_inside, opened_region
+from agent.loop import run_episode
 from agent.types import Click, Step, Target
 from skills.graph import SkillGraph
 from tests.cycle.dialoggame import PANEL, SCORES, TILES, DialogGame
@@ -40,3 +42,15 @@ def test_after_opening_a_dialog_the_next_click_goes_into_it(tmp_path, seed):
     action = learner.decide(step.after)
     assert PANEL.contains(action.x, action.y), "it explores what the click opened"
     learner.close()
+
+
+def test_on_a_screen_where_nothing_acts_no_dead_click_is_repeated(tmp_path):
+    game = DialogGame()
+    learner = Learner(SkillGraph.open(tmp_path / "lib.sqlite"), LearnerSettings(seed=0))
+    steps = run_episode(game, learner, max_steps=50)
+    for _ in range(30):  # tiles picked and dropped: skills that act, worth running again
+        next(steps)
+    game.frozen = True  # the game is over: nothing acts any more, the screen stays as it is
+    clicked = [label_of(s.action, s.before)[0] for s in (next(steps) for _ in range(15))]
+    learner.close()
+    assert len(set(clicked)) == len(clicked), f"a dead click was repeated: {clicked}"

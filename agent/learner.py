@@ -21,16 +21,14 @@ Each phase lives in agent/cycle/<phase>.py; the roles come from brains (agent/br
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field, replace
-
-import cv2
-import numpy as np
 
 from agent.brains.base import Brain, Evidence, Judgement, Trial
 from agent.brains.local import offline_brain
 from agent.cycle.abstract import Chains, Link, skill_from_exploration
 from agent.cycle.affordance import Affordances
+from agent.cycle.effect import DeadClicks, changed_inside, into_region, opened_region
 from agent.cycle.evolve import Evolver, expected_state, value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived, Perceiver
@@ -38,9 +36,7 @@ from agent.cycle.progress import ProgressSignal
 from agent.cycle.recall import Recall
 from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
-from agent.cycle.targets import target_key
-from agent.cycle.trial import SkillRun, ground_step, step_from_action, target_of
-from agent.perception.change import changed_fraction, changed_mask
+from agent.cycle.trial import SkillRun, ground_step, step_from_action
 from agent.perception.settings import PerceptionSettings
 from agent.types import Action, Frame, Rect, Step, Target
 from skills.model import SkillStep
@@ -50,17 +46,6 @@ log = logging.getLogger(__name__)
 # Screens of one game often share a palette (dark backgrounds, the same top bar): measured on the
 # built-in game, different screens are 0.026-0.08 apart and one screen's variants under 0.005.
 STATE_THRESHOLD = 0.015
-# A click selected its target when at least this fraction of the target's inner part changed.
-SELECTED_CHANGE = 0.05
-INNER = 0.2
-"""The margin (a fraction of each side) left out of a target's inner part: a ring drawn around
-a target, or taken away, does not change the target itself."""
-OPENED_MAX = 0.5
-"""A change elsewhere covering more of the window than this is a new screen, not something opened."""
-DEAD_FRAMES = 512
-"""How many exact screens the learner remembers the dead clicks of."""
-DEAD_CHANCE = 0.01
-"""The chance to act given to a target that did nothing on this very screen (it will not now)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +124,7 @@ class Learner:
         self._primer: _Primer | None = None
         self._selected: tuple[str, Target] | None = None
         self._opened: tuple[str, Rect] | None = None
-        self._dead: OrderedDict[bytes, set[str]] = OrderedDict()
+        self._dead = DeadClicks()
         self._recent: deque[bytes] = deque(maxlen=2)
         self._progress_moves = False
         self._setbacks: set[str] = set()
@@ -166,7 +151,13 @@ class Learner:
         situation = self.recall.situation(  # 2 recall
             now, tuple(self.history), self.hints, key, selected
         )
-        situation = self._into_opened(now, self._without_dead(now, situation))
+        situation = self._dead.prune(situation, now, self.recall.offered)
+        if self._opened is not None and self._opened[0] == sid:
+            opened = into_region(situation, now, self._opened[1])
+            if opened is None:  # nothing untried is left in what the last click opened
+                self._opened = None
+            else:
+                situation = opened
         # replaying needs skills and a screen explored once over (a pending selection: not yet)
         replayable = bool(situation.skills) and not primer and not situation.untried
         choice = self.book.choose(now.seen.state_id, replayable)
@@ -197,45 +188,6 @@ class Learner:
         )
         self._run = None
         return proposal.action
-
-    def _without_dead(self, now: Perceived, situation):
-        """On a screen seen pixel for pixel before, what did nothing there will do nothing again:
-        it is neither explored nor the first click of a skill run (unless nothing else is left)."""
-        dead = self._dead.get(now.key)
-        if not dead:
-            return situation
-        w, h = now.size
-        keys = [target_key(c.box, w, h) for c in now.candidates]
-        firsts = {
-            k.id: target_key(target_of(k.steps[0], now.frame).box, w, h)
-            for k in self.recall.offered
-        }
-        chances = tuple(
-            DEAD_CHANCE if k in dead else p for k, p in zip(keys, situation.chances, strict=False)
-        )
-        hint = situation.hint
-        if hint is not None and label_of(hint, now.frame)[0] in dead:
-            hint = None
-        return replace(
-            situation,
-            untried=tuple(i for i in situation.untried if keys[i] not in dead),
-            skills=tuple(k for k in situation.skills if firsts.get(k.id) not in dead),
-            chances=chances or situation.chances,
-            hint=hint,
-        )
-
-    def _into_opened(self, now: Perceived, situation):
-        """After a click that opened something elsewhere (a dialog, a menu), what it brought up
-        and was never tried is explored first; once nothing untried is left in it, all is."""
-        if self._opened is None or self._opened[0] != now.seen.state_id:
-            return situation
-        region = self._opened[1]
-        centres = [c.box.center for c in now.candidates]
-        inside = tuple(i for i in situation.untried if region.contains(centres[i].x, centres[i].y))
-        if not inside:
-            self._opened = None
-            return situation
-        return replace(situation, untried=inside, skills=(), hint=None)
 
     def _continue_run(self, now: Perceived, selected: Target | None) -> Action | None:
         run = self._run
@@ -283,10 +235,7 @@ class Learner:
             self.recall.undo_last()
         self._recent.append(before.key)
         if not step.acted:
-            self._dead.setdefault(before.key, set()).add(key)
-            self._dead.move_to_end(before.key)
-            if len(self._dead) > DEAD_FRAMES:
-                self._dead.popitem(last=False)
+            self._dead.note(before.key, key)
         setback = self._setback(before, after)
         if setback:
             judgement = replace(judgement, progressive=False, reward=0.0)
@@ -431,33 +380,6 @@ class Learner:
         """Write what is still queued and close the library."""
         self.evolver.flush()
         self.graph.close()
-
-
-def changed_inside(step: Step, target: Target) -> bool:
-    """Whether the click changed the inner part of its own target (a picked card lifts or lights
-    up), not only the rest of the screen (a dialog opened elsewhere, a panel, a new hand)."""
-    s, b = step.before.scale, target.box
-    x0, y0 = round((b.x + INNER * b.w) * s), round((b.y + INNER * b.h) * s)
-    x1, y1 = round((b.x + (1 - INNER) * b.w) * s), round((b.y + (1 - INNER) * b.h) * s)
-    before, after = step.before.image[y0:y1, x0:x1], step.after.image[y0:y1, x0:x1]
-    if before.size == 0 or before.shape != after.shape:
-        return True  # too small to tell, or the window changed size: as any change
-    return changed_fraction(before, after) >= SELECTED_CHANGE
-
-
-def opened_region(step: Step) -> Rect | None:
-    """The region (logical pixels) of the largest connected change a click made, when it covers
-    at most OPENED_MAX of the window: what the click opened (None: nothing, or a new screen)."""
-    mask = changed_mask(step.before.image, step.after.image).astype(np.uint8)
-    mask = cv2.dilate(mask, np.ones((9, 9), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-    if count < 2:
-        return None
-    x, y, w, h, _ = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
-    if w * h > OPENED_MAX * mask.size:
-        return None
-    s = step.before.scale
-    return Rect(int(x / s), int(y / s), int(w / s), int(h / s))
 
 
 __all__ = ["Learner", "LearnerSettings", "value"]

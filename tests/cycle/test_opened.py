@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.cycle.effect import changed_inside, opened_region
 from agent.cycle.reflect import label_of
-from agent.learner import Learner, LearnerSettings, changed_inside, opened_region
+from agent.learner import Learner, LearnerSettings
 from agent.loop import run_episode
 from agent.types import Click, Step, Target
 from skills.graph import SkillGraph

@@ -28,7 +28,7 @@ from agent.brains.base import Brain, Evidence, Judgement, Trial
 from agent.brains.local import offline_brain
 from agent.cycle.abstract import Chains, Link, skill_from_exploration
 from agent.cycle.affordance import Affordances
-from agent.cycle.effect import DeadClicks, changed_inside, into_region, opened_region
+from agent.cycle.effect import changed_inside
 from agent.cycle.evolve import Evolver, expected_state, value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived, Perceiver
@@ -38,7 +38,7 @@ from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
 from agent.cycle.trial import SkillRun, ground_step, step_from_action
 from agent.perception.settings import PerceptionSettings
-from agent.types import Action, Frame, Rect, Step, Target
+from agent.types import Action, Frame, Step, Target
 from skills.model import SkillStep
 
 log = logging.getLogger(__name__)
@@ -123,8 +123,6 @@ class Learner:
         self._run: SkillRun | None = None
         self._primer: _Primer | None = None
         self._selected: tuple[str, Target] | None = None
-        self._opened: tuple[str, Rect] | None = None
-        self._dead = DeadClicks()
         self._recent: deque[bytes] = deque(maxlen=2)
         self._progress_moves = False
         self._setbacks: set[str] = set()
@@ -151,13 +149,6 @@ class Learner:
         situation = self.recall.situation(  # 2 recall
             now, tuple(self.history), self.hints, key, selected
         )
-        situation = self._dead.prune(situation, now, self.recall.offered)
-        if self._opened is not None and self._opened[0] == sid:
-            opened = into_region(situation, now, self._opened[1])
-            if opened is None:  # nothing untried is left in what the last click opened
-                self._opened = None
-            else:
-                situation = opened
         # replaying needs skills and a screen explored once over (a pending selection: not yet)
         replayable = bool(situation.skills) and not primer and not situation.untried
         choice = self.book.choose(now.seen.state_id, replayable)
@@ -234,8 +225,6 @@ class Learner:
             self.evolver.undo_last()
             self.recall.undo_last()
         self._recent.append(before.key)
-        if not step.acted:
-            self._dead.note(before.key, key)
         setback = self._setback(before, after)
         if setback:
             judgement = replace(judgement, progressive=False, reward=0.0)
@@ -247,10 +236,7 @@ class Learner:
         # a dialog) selected nothing; one that did nothing changed nothing, the selection included
         if step.acted:
             stayed = not undone and after.seen.state_id == sid and target is not None
-            inside = stayed and changed_inside(step, target)
-            self._selected = (sid, target) if inside else None
-            region = opened_region(step) if stayed and not inside else None
-            self._opened = (sid, region) if region is not None else None
+            self._selected = (sid, target) if stayed and changed_inside(step, target) else None
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"

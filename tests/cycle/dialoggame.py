@@ -4,8 +4,7 @@ A grey board: a row of tiles that light up while picked (one at a time, a click 
 drops it), rows of dots that do nothing, and a "Scores" button at the lower right. The button
 opens a small dialog in the middle of the board (a panel with a close box); while it is open only
 the close box does anything. The dialog covers little of the window, so it is the same screen
-state as the board: only what the clicks do tells a dialog from a selection. `frozen` makes
-every click do nothing (a game that is over).
+state as the board: only what the clicks do tells a dialog from a selection.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ class DialogGame:
         self.dialog = False
         self.opened = 0
         self.closed = 0
-        self.frozen = False
 
     def reset(self) -> Frame:
         self.picked, self.dialog = None, False
@@ -44,8 +42,6 @@ class DialogGame:
         return Outcome(self._frame(), settle_s=0.0)
 
     def _click(self, x: int, y: int) -> None:
-        if self.frozen:
-            return
         if self.dialog:
             if CLOSE.contains(x, y):
                 self.dialog = False

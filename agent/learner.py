@@ -28,7 +28,6 @@ from agent.brains.base import Brain, Evidence, Judgement, Trial
 from agent.brains.local import offline_brain
 from agent.cycle.abstract import Chains, Link, skill_from_exploration
 from agent.cycle.affordance import Affordances
-from agent.cycle.effect import changed_inside
 from agent.cycle.evolve import Evolver, expected_state, value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived, Perceiver
@@ -231,12 +230,11 @@ class Learner:
         target = getattr(step.action, "target", None)
         sid = before.seen.state_id
         self.affordances.note(sid, pending.selected, target, key, step.acted)
-        # a click that changed its own target (a card lifts) but not the state, and was not
-        # undone, selected it; one that changed only the rest of the screen (a button that opens
-        # a dialog) selected nothing; one that did nothing changed nothing, the selection included
+        # a click that changed the screen but not the state (and was not undone) selected its
+        # target; one that did nothing changed nothing, the selection included
         if step.acted:
             stayed = not undone and after.seen.state_id == sid and target is not None
-            self._selected = (sid, target) if stayed and changed_inside(step, target) else None
+            self._selected = (sid, target) if stayed else None
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"
@@ -339,7 +337,7 @@ class Learner:
         start = start or before.seen.state_id
         if not j.acted:  # nothing changed: what was selected still is
             return
-        if skill_step is None or after.seen.state_id != start or self._selected is None:
+        if skill_step is None or after.seen.state_id != start:
             self._primer = None
             return
         key, _ = label_of(step.action, step.before)

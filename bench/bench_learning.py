@@ -155,7 +155,15 @@ def main() -> None:
     with ProcessPoolExecutor(args.jobs) as pool:
         jobs = [pool.submit(play, "offline", s, args.steps, libs[s]) for s in seeds]
         jobs += [pool.submit(play, "random", s, args.steps, None) for s in seeds]
-        runs = [j.result() for j in jobs]
+        runs = []
+        for job in jobs:  # each run as it finishes: a long benchmark shows its figures early
+            runs.append(job.result())
+            r = runs[-1]
+            print(
+                f"  {r['kind']} seed {r['seed']}: floor {r['floor']}, first combat won at "
+                f"{r['first_combat_won_at']}, responsive after 300 {r['responsive_after_300']}",
+                flush=True,
+            )
         offline = [r for r in runs if r["kind"] == "offline"]
         random_ = [r for r in runs if r["kind"] == "random"]
         prior = str(work / "prior.sqlite")

@@ -184,7 +184,7 @@ class Learner:
         if proposal.action is None:  # a proposer that gave nothing: the offline brain steps in
             offline = replace(situation, skills=(), hint=None)
             proposal = self._role("propose", "offline").propose(offline, choice.recipe)
-        self.hints.pop(now.seen.state_id, None)
+        self.hints.pop(f"{now.seen.state_id}|{key}" if key else now.seen.state_id, None)
         self._pending = _Pending(
             proposal.action, now, choice, None, proposal.model_calls, primer, selected
         )
@@ -254,10 +254,11 @@ class Learner:
         self.history.append(summary)
         reflection = ""
         failed = not judgement.acted or not judgement.consistent
-        if failed and recipe.reflect:  # 6 reflect (guidelines only when nothing was selected)
-            reflection = self._reflect(
-                step, before, judgement, key, label, recipe, pending.primer is None
-            )
+        # 6 reflect. With a selection held only a model reflects: the offline reflector's
+        # correction (something untried) would drop the selection it knows nothing of.
+        selecting = pending.primer is not None
+        if failed and recipe.reflect and (not selecting or recipe.reflect_with != "offline"):
+            reflection = self._reflect(step, before, judgement, key, label, recipe, pending.primer)
         skill_id, cost = self._learn(step, pending, after, judgement)  # 7 abstract, 8 evolve
         self.evolver.tick(judgement.progressive)
         if setback:
@@ -289,20 +290,22 @@ class Learner:
                 self._setbacks.add(before.seen.state_id)
         return after.seen.state_id in self._setbacks
 
-    def _reflect(self, step, before, judgement, key, label, recipe, guidelines: bool) -> str:
-        """Reflect on a failed step; its guidelines are stored on the state only when nothing
-        was selected (a guideline holds for the screen, not for one selection on it)."""
+    def _reflect(self, step, before, judgement, key, label, recipe, primer) -> str:
+        """Reflect on a failed step. With a selection held (`primer`), its corrected action is
+        a hint for that selection only and no guideline is stored (a guideline holds for the
+        screen, not for one selection on it)."""
         trial = Trial(
             step.before, before.seen.state_id, step.action, judgement, key, label,
             tuple(self.history), before.candidates, self.recall.untried(before),
         )  # fmt: skip
         reflection = reflect_checked(self._role("reflect", recipe.reflect_with), trial, recipe)
         self.model_calls += reflection.model_calls
-        if guidelines:
-            store_guidelines(self.graph, before.seen.state_id, reflection, self.settings.scope)
-            self.recall.forget_guidelines(before.seen.state_id)
+        sid = before.seen.state_id
+        if primer is None:
+            store_guidelines(self.graph, sid, reflection, self.settings.scope)
+            self.recall.forget_guidelines(sid)
         if reflection.corrected is not None:
-            self.hints[before.seen.state_id] = reflection.corrected
+            self.hints[f"{sid}|{primer.key}" if primer else sid] = reflection.corrected
         return reflection.statement
 
     def _learn(self, step: Step, pending: _Pending, after: Perceived, j: Judgement):

@@ -115,7 +115,7 @@ class Recall:
             inert = self._inert.get(sid, set())
             untried = tuple(i for i in untried if keys[i] in inert)
         self._untried = (now, untried)
-        hint = hints.get(sid)
+        hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None and label_of(hint, now.frame)[0] not in keys:
             hint = None
         total, runs = self._explore.get(context, (0.0, 0))

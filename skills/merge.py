@@ -118,28 +118,29 @@ def _fold(records: Iterable[T], key: Callable[[T], object], join: Callable[[T, T
     return out
 
 
-def _effect_key(effect: Effect | None) -> str:
+def effect_key(effect: Effect | None) -> str:
+    """What tells variants of one skill apart: their expected effect ("" for none)."""
     return effect.key() if effect is not None else ""
 
 
 def _resolve_skills(skills: Iterable[Skill]) -> tuple[list[Skill], dict[tuple[str, str], str]]:
     """Fold skill copies into variants and name them; returns skills and (base, effect) -> id."""
-    variants = _fold(skills, lambda s: (s.base_id, _effect_key(s.effect)), _merge_skill_copies)
+    variants = _fold(skills, lambda s: (s.base_id, effect_key(s.effect)), _merge_skill_copies)
     groups: dict[str, list[tuple[str, Skill]]] = {}
-    for (base, effect_key), skill in variants.items():
-        groups.setdefault(base, []).append((effect_key, skill))
+    for (base, effect), skill in variants.items():
+        groups.setdefault(base, []).append((effect, skill))
     out: list[Skill] = []
     names: dict[tuple[str, str], str] = {}
     for base, members in groups.items():
         members.sort(key=lambda m: m[0])
-        for rank, (effect_key, skill) in enumerate(members):
+        for rank, (effect, skill) in enumerate(members):
             if rank == 0:
                 new = skill.model_copy(update={"id": base, "variant_of": None})
             else:
                 new = skill.model_copy(
                     update={"id": sibling_id(base, skill.effect), "variant_of": base}
                 )
-            names[(base, effect_key)] = new.id
+            names[(base, effect)] = new.id
             out.append(new)
     return out, names
 
@@ -160,7 +161,7 @@ def merge(a: Snapshot, b: Snapshot, library_id: str | None = None) -> tuple[Snap
     renamed: dict[str, str] = {}
     edges: list[Edge] = []
     for side in (a, b):
-        side_names = {s.id: names[(s.base_id, _effect_key(s.effect))] for s in side.skills}
+        side_names = {s.id: names[(s.base_id, effect_key(s.effect))] for s in side.skills}
         renamed.update({old: new for old, new in side_names.items() if old != new})
         # derived_from marks siblings; it is rebuilt below from the final naming.
         edges += [_rename_edge(e, side_names) for e in side.edges if e.kind != "derived_from"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from skills.bundle import BundleLimits, read_bundle, write_bundle
 from skills.errors import LibraryError, LibraryNotFound
-from skills.merge import MergeReport, merge
+from skills.merge import MergeReport, effect_key, merge
 from skills.snapshot import Snapshot
 from skills.store import SqlStore, is_dsn, open_store
 
@@ -57,7 +57,7 @@ def absorb(store: SqlStore, incoming: Snapshot) -> MergeReport:
     replaced = {
         s.id
         for s in merged.skills
-        if (mine := old.get(s.id)) is not None and _variant(mine) != _variant(s)
+        if (mine := old.get(s.id)) is not None and effect_key(mine.effect) != effect_key(s.effect)
     }
     changed = Snapshot.of(
         store.library_id,
@@ -71,10 +71,6 @@ def absorb(store: SqlStore, incoming: Snapshot) -> MergeReport:
     remove = {s.id for s in local.skills} - {s.id for s in merged.skills}
     store.absorb(changed, remove=remove, replace=replaced)
     return report
-
-
-def _variant(skill) -> str:
-    return skill.effect.key() if skill.effect is not None else ""
 
 
 def import_bundle(

@@ -40,7 +40,6 @@ class StateMemory:
         self._known: set[str] = set()
         self._vectors: dict[str, np.ndarray] = {}
         self._signatures: dict[str, str] = {}
-        self._stored: dict[str, tuple[float, ...]] = {}
         self.pull()
 
     def pull(self) -> int:
@@ -71,11 +70,11 @@ class StateMemory:
             self.pull()
         sig = self.states.observe_vector(vector, key)
         new = sig not in self._vectors
+        stored: tuple[float, ...] = ()  # a state seen or pulled before is in the library
         if new:
             self._vectors[sig] = vector
-            self._stored[sig] = tuple(np.round(vector.astype(np.float64), 5).tolist())
-        # the library keeps the first vector of a state; later frames' vectors are not stored
-        state = self._graph.state(sig, self._stored.get(sig, ()))
+            stored = tuple(np.round(vector.astype(np.float64), 5).tolist())
+        state = self._graph.state(sig, stored)
         self._known.add(state.id)
         self._signatures[state.id] = sig
         return Seen(state.id, sig, state.total_visits, new)

@@ -118,7 +118,7 @@ class Perceiver:
         to come; at most AHEAD are pending at once."""
         if content in self._ahead or len(self._ahead) >= AHEAD:
             return
-        self._ahead[content] = _worker().submit(self._read, content, load)
+        self._ahead[content] = _worker.submit(self._read, content, load)
 
     def _pixels(self, frame: Frame) -> Pixels:
         content = getattr(frame, "content_id", None)
@@ -143,17 +143,8 @@ class Perceiver:
 
 
 AHEAD = 8
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _worker() -> ThreadPoolExecutor:
-    """The one background thread that reads frames ahead (OpenCV releases the GIL)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(1, thread_name_prefix="perceive-ahead")
-        return _pool
+_worker = ThreadPoolExecutor(1, thread_name_prefix="perceive-ahead")
+"""The one background thread that reads frames ahead (OpenCV releases the GIL; idle until used)."""
 
 
 def frame_key(frame: Frame) -> bytes:

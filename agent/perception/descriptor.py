@@ -34,8 +34,6 @@ def describe(image: np.ndarray, box: Rect, work_width: int = 640) -> tuple[float
     """The descriptor of `box` (image pixels) in the RGB `image`; () for an empty box.
 
     Computed on the same downscaled work copy candidates use, so both give the same vector.
-    The work copy of the last image described (per thread) is kept, so describing several
-    boxes of one frame prepares it once.
     """
     h, w = image.shape[:2]
     clipped = box.intersection(Rect(0, 0, w, h))
@@ -48,10 +46,11 @@ def describe(image: np.ndarray, box: Rect, work_width: int = 640) -> tuple[float
     wb = np.array(
         [[clipped.x * factor, clipped.y * factor, clipped.w * factor, clipped.h * factor]]
     )
-    x0, y0, x1, y1 = (int(v[0]) for v in _pixel_boxes(wb, fw, fh))
+    pixels = _pixel_boxes(wb, fw, fh)
+    x0, y0, x1, y1 = (int(v[0]) for v in pixels)
     crop = _work_crop(image, factor, (fw, fh), (x0, y0, x1, y1))
     out = describe_many(crop, np.array([[0, 0, x1 - x0, y1 - y0]], np.float64))[0]
-    out[_POS] = _place(wb, fw, fh)[0]
+    out[_POS] = _place(*pixels, fw, fh)[0]
     return tuple(out.tolist())
 
 
@@ -94,7 +93,7 @@ def describe_many(
     bx, by, bx1, by1 = _pixel_boxes(boxes, fw, fh)
     bw, bh = bx1 - bx, by1 - by
     out[:, 0] = VERSION
-    out[:, _POS] = _place(boxes, fw, fh)
+    out[:, _POS] = _place(bx, by, bx1, by1, fw, fh)
     out[:, _ASPECT] = np.log(bw / bh)
     if lab_integral is None:
         lab = cv2.cvtColor(work_rgb, cv2.COLOR_RGB2LAB)
@@ -149,9 +148,10 @@ def _pixel_boxes(
     return bx, by, bx1, by1
 
 
-def _place(boxes: np.ndarray, fw: int, fh: int) -> np.ndarray:
-    """The descriptor's place fields: box centre and size relative to the fw x fh image."""
-    bx, by, bx1, by1 = _pixel_boxes(boxes, fw, fh)
+def _place(
+    bx: np.ndarray, by: np.ndarray, bx1: np.ndarray, by1: np.ndarray, fw: int, fh: int
+) -> np.ndarray:
+    """The descriptor's place fields of pixel boxes: centre and size relative to fw x fh."""
     bw, bh = bx1 - bx, by1 - by
     return np.stack([(bx + bw / 2) / fw, (by + bh / 2) / fh, bw / fw, bh / fh], axis=1)
 

@@ -168,6 +168,10 @@ def _progress(value: Any) -> float | None:
         return None
 
 
+_decoder = ThreadPoolExecutor(1, thread_name_prefix="replay-decode")
+"""The one background thread decoding frames ahead for every open Replay (idle until used)."""
+
+
 class Replay:
     """A recording opened read-only for replay (see the module docstring for damage rules)."""
 
@@ -184,7 +188,6 @@ class Replay:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = frame_cache
         self._pending: dict[str, Future[np.ndarray]] = {}
-        self._decoder: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.end_reason: str | None = None
         self.all_steps: tuple[RecordedStep, ...] = self._read()
@@ -372,9 +375,7 @@ class Replay:
                     continue
                 if len(self._pending) >= max(1, self._cache_size // 2):
                     break
-                if self._decoder is None:
-                    self._decoder = ThreadPoolExecutor(1, thread_name_prefix="replay-decode")
-                self._pending[sha] = self._decoder.submit(self._decode, sha)
+                self._pending[sha] = _decoder.submit(self._decode, sha)
 
     def _decode(self, sha: str) -> np.ndarray:
         data = cv2.imread(str(self.path / "frames" / f"{sha}.png"), cv2.IMREAD_COLOR)

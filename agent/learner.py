@@ -294,9 +294,10 @@ class Learner:
         """Reflect on a failed step. With a selection held (`primer`), its corrected action is
         a hint for that selection only and no guideline is stored (a guideline holds for the
         screen, not for one selection on it)."""
+        untried, chances = self.recall.untried(before)
         trial = Trial(
             step.before, before.seen.state_id, step.action, judgement, key, label,
-            tuple(self.history), before.candidates, self.recall.untried(before),
+            tuple(self.history), before.candidates, untried, chances=chances,
         )  # fmt: skip
         reflection = reflect_checked(self._role("reflect", recipe.reflect_with), trial, recipe)
         self.model_calls += reflection.model_calls

@@ -187,6 +187,8 @@ class Trial:
     candidates: tuple[Candidate, ...]
     untried: tuple[int, ...]
     retry_note: str = ""
+    chances: tuple[float, ...] = ()
+    """Per candidate, the affordance memory's chance that a click acts here (empty: unknown)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from skills.model import Skill, state_id
 GUIDELINE_REFRESH = 50
 CREDIT_WINDOW = 8
 TRUSTED_RUNS = 5
+SELECTIONS_TRIED = 2
+"""What did nothing after this many selections in a state is no longer tried after another."""
 
 
 class Recall:
@@ -45,8 +47,9 @@ class Recall:
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
         self._inert: dict[str, set[str]] = {}
+        self._dead_after: dict[str, dict[str, int]] = {}
         self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
-        self._untried: tuple[Perceived | None, tuple[int, ...]] = (None, ())
+        self._untried: tuple[Perceived | None, tuple[int, ...], tuple[float, ...]] = (None, (), ())
 
     def _skills(self, now: Perceived) -> None:
         sig = now.seen.signature
@@ -111,10 +114,14 @@ class Recall:
         # what a skill of this very state already clicks needs no exploring here
         tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
-        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy)
+        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy),
+            # but not by what also did nothing after SELECTIONS_TRIED other selections here
             inert = self._inert.get(sid, set())
-            untried = tuple(i for i in untried if keys[i] in inert)
-        self._untried = (now, untried)
+            dead = self._dead_after.get(sid, {})
+            untried = tuple(
+                i for i in untried if keys[i] in inert and dead.get(keys[i], 0) < SELECTIONS_TRIED
+            )
+        self._untried = (now, untried, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None and label_of(hint, now.frame)[0] not in keys:
             hint = None
@@ -147,7 +154,7 @@ class Recall:
             # skill here is already trusted (a prior library: use what is known from step 0)
             explore_runs=runs if not untried or (not primer and self._trusted()) else 0,
             hint=hint,
-            chances=tuple(chances[:n]),
+            chances=self._untried[2],
         )
 
     def _trusted(self) -> bool:
@@ -189,9 +196,10 @@ class Recall:
         total, runs = self._rewards[skill_id]
         self._rewards[skill_id] = (total - reward, runs)
 
-    def untried(self, now: Perceived) -> tuple[int, ...]:
-        """The untried candidate indices computed for `now` (empty if it was not recalled)."""
-        return self._untried[1] if self._untried[0] is now else ()
+    def untried(self, now: Perceived) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """The untried candidate indices and every candidate's chance to act computed for
+        `now` (empty if it was not recalled)."""
+        return self._untried[1:] if self._untried[0] is now else ((), ())
 
     def note_explored(
         self, sid: str, action: Action, frame: Frame, reward: float, acted: bool = True
@@ -206,5 +214,8 @@ class Recall:
                 inert.discard(key)
             else:
                 inert.add(key)
+        else:
+            dead = self._dead_after.setdefault(sid.split("|", 1)[0], {})
+            dead[key] = 0 if acted else dead.get(key, 0) + 1
         total, runs = self._explore.get(sid, (0.0, 0))
         self._explore[sid] = (total + reward, runs + 1)

@@ -2,7 +2,8 @@
 
 The offline reflector reasons over the last k one-line summaries: it counts how often the same
 target failed and how long the screen has stayed put, states what went wrong, cites the steps
-("[step N]"), picks a corrected next action (an untried element, else the strongest other one) and
+("[step N]"), picks a corrected next action (an untried element, else the one likeliest to act by
+the affordance memory, never one known to do nothing) and
 writes at most 3 guidelines. Every reflector's answer -- offline or VLM -- goes through
 `check_reflection`; one that ignores the history is re-asked once with the reason.
 Guidelines become Insights on the State (graph.add_insight keeps at most 3 per state) and are
@@ -15,6 +16,7 @@ import logging
 import re
 
 from agent.brains.base import Guideline, Reflection, Reflector, Trial, check_reflection
+from agent.cycle.affordance import INERT
 from agent.cycle.strategy import Recipe
 from agent.cycle.targets import target_key, target_label
 from agent.types import Click, Frame
@@ -57,9 +59,15 @@ class OfflineReflector:
 
 
 def _corrected(trial: Trial) -> Click | None:
+    """An untried element, else the one likeliest to act (never one known to do nothing)."""
     width = trial.frame.width / trial.frame.scale
     height = trial.frame.height / trial.frame.scale
-    pool = [i for i in trial.untried] or list(range(len(trial.candidates)))
+    pool = list(trial.untried)
+    if not pool and trial.chances:
+        alive = [i for i, p in enumerate(trial.chances) if p >= INERT]
+        pool = sorted(alive, key=lambda i: -trial.chances[i])
+    elif not pool:
+        pool = list(range(len(trial.candidates)))
     failed = (getattr(trial.action, "x", -1_000), getattr(trial.action, "y", -1_000))
     for i in pool:
         cand = trial.candidates[i]

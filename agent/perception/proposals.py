@@ -113,15 +113,38 @@ def _blobs(rgb: np.ndarray) -> np.ndarray:
     if foreground.mean() > 0.6:  # no dominant background: this source has nothing to say
         return np.zeros((0, 5), np.int32)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-    solid = cv2.morphologyEx(foreground, cv2.MORPH_OPEN, kernel)
+    core = cv2.erode(foreground, kernel)
+    solid = cv2.dilate(core, kernel)  # an opening, its erosion kept for _split_necks
     stats = _component_stats(solid, 8)
     if len(stats) <= 1:
         return np.zeros((0, 5), np.int32)
-    st = stats[1:].astype(np.int64)
+    st = _split_necks(stats[1:].astype(np.int64), core)
     # Solid (not a ring or a web of lines) and clearly bigger than the opening kernel (crossings
     # of thin gutters survive an opening as small squares).
     st = st[(st[:, 4] >= 0.3 * st[:, 2] * st[:, 3]) & (np.minimum(st[:, 2], st[:, 3]) >= 5)]
     return np.column_stack([st[:, :4] * 2, np.full(len(st), BLOB)]).astype(np.int32)
+
+
+def _split_necks(st: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """Two things that touch through a neck (a node's glow against the next node, two tokens
+    joined by the stub of a line) are two blobs: an elongated blob whose eroded core falls
+    into exactly two big parts of similar size is replaced by those parts (grown back by the
+    erosion's pixel). A sprite's head on its body or a thin limb is not split: the smaller
+    part must hold at least 35% of the core."""
+    long = np.flatnonzero(np.maximum(st[:, 2], st[:, 3]) >= 1.6 * np.minimum(st[:, 2], st[:, 3]))
+    if not len(long):
+        return st
+    out, drop = [], []
+    for i in long:
+        x, y, w, h = (int(v) for v in st[i, :4])
+        parts = _component_stats(core[y : y + h, x : x + w], 8)[1:]
+        if len(parts) != 2 or parts[:, 4].min() < 0.35 * parts[:, 4].sum():
+            continue
+        out.append(parts.astype(np.int64) + np.array([x - 1, y - 1, 2, 2, 0]))
+        drop.append(i)
+    if not drop:
+        return st
+    return np.concatenate([np.delete(st, drop, axis=0), *out])
 
 
 def _component_stats(mask: np.ndarray, connectivity: int) -> np.ndarray:

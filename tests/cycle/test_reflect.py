@@ -98,3 +98,15 @@ def test_at_most_three_guidelines_are_kept_on_a_state_and_recalled_there(tmp_pat
     assert all(g.polarity == "avoid" and g.target_key.startswith("cell ") for g in recalled)
     assert recall_guidelines(graph, graph.state("s-other").id) == ()
     graph.close()
+
+
+def test_with_nothing_untried_the_correction_is_the_element_likeliest_to_act():
+    # Every element was tried: the correction is the one the affordance memory says acts, never
+    # the first one listed when that is known to do nothing (it was repeated hundreds of times).
+    base = _trial(HISTORY)
+    dead_first = Trial(**{**base.__dict__, "untried": (), "chances": (0.1, 0.2, 0.8)})
+    corrected = OfflineReflector().reflect(dead_first, RECIPE).corrected
+    assert corrected is not None and corrected.target is not None
+    assert corrected.target.box == base.candidates[2].box
+    all_dead = Trial(**{**base.__dict__, "untried": (), "chances": (0.1, 0.2, 0.25)})
+    assert OfflineReflector().reflect(all_dead, RECIPE).corrected is None

@@ -17,6 +17,8 @@ from agent.types import Frame, Rect
 from bench.perception_eval import coverage, stands_for
 from tests.perception.synthetic import board_screen, menu_screen
 
+FRAMES = Path(__file__).parent / "frames"
+
 
 @pytest.mark.parametrize("size", [(1280, 720), (960, 540)])
 @pytest.mark.parametrize("make", [menu_screen, board_screen])
@@ -137,3 +139,19 @@ def test_a_dialog_message_over_its_buttons_is_not_one_text_block() -> None:
     for button in (keep_current, start_new):
         assert any(stands_for(b, button) for b in boxes), button
     assert not any(b.h > 150 for b in boxes if b.contains(keep_current.center.x, 590))
+
+
+def test_two_tokens_touching_through_a_neck_are_two_candidates():
+    # A crop of a map (spire, 1280x720) put back on its background: the glowing reachable node
+    # just above the visited one; the glow touches it. As one blob, the centre of the pair is
+    # the line between them, which does nothing when clicked.
+    crop = cv2.imread(str(FRAMES / "map_nodes_touching.png"))[:, :, ::-1]
+    frame = np.empty((720, 1280, 3), np.uint8)
+    frame[:] = crop[-1, 0]
+    frame[440:, 420:820] = crop
+    found = candidates(frame)
+    for centre in ((620, 590), (620, 662)):  # the two nodes
+        assert any(
+            c.box.h < 100 and abs(c.box.center.y - centre[1]) < 12 and c.box.contains(*centre)
+            for c in found
+        ), centre

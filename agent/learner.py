@@ -237,6 +237,11 @@ class Learner:
             self.recall.undo_last()
         self._recent.append(before.key)
         setback = self._setback(before, after)
+        if step.restarted:  # the game exited on this click (its close or quit) and was restarted
+            judgement = replace(
+                judgement, consistent=False, progressed=False, reason="closed the game"
+            )
+            setback = True
         if setback:
             judgement = replace(judgement, progressive=False, reward=0.0)
         target = getattr(step.action, "target", None)

@@ -38,6 +38,7 @@ def run_episode(game: Game, policy: Policy, *, max_steps: int) -> Iterator[Step]
             settle_s=outcome.settle_s,
             acted=change.acted(),
             changed_fraction=change.fraction,
+            restarted=outcome.restarted,
         )
         annotated = policy.observe(step)
         yield annotated if isinstance(annotated, Step) else step

@@ -187,6 +187,7 @@ class Recorder:
             changed=round(step.changed_fraction, 5),
             summary=step.summary,
             errors=list(step.errors),
+            **({"restarted": True} if step.restarted else {}),
             **_learning_fields(step),
             **extra,
         )

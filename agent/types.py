@@ -224,6 +224,8 @@ class Outcome:
     frame: Frame
     settle_s: float = 0.0
     settled: bool = True
+    restarted: bool = False
+    """The game exited on this action (its own close or quit) and was started again."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,7 @@ class Step:
     settle_s: float
     acted: bool
     changed_fraction: float = 0.0
+    restarted: bool = False  # the game exited on this action and was started again
     summary: str = ""
     errors: tuple[str, ...] = field(default=())
     # Filled in by a learning policy (agent/learner.py); empty for policies that do not learn.

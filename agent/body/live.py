@@ -126,7 +126,7 @@ class LiveWindow:
             start = time.monotonic()
             self._relaunch()
             result = settle(self._grab, None, self.settings.settle)
-            return Outcome(result.frame, time.monotonic() - start, result.settled)
+            return Outcome(result.frame, time.monotonic() - start, result.settled, restarted=True)
         if result.reaction_s is not None:
             self._reactions.append(result.reaction_s)
         return Outcome(result.frame, result.settle_s, result.settled)

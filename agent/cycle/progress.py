@@ -21,6 +21,11 @@ from agent.types import Frame, Rect
 
 log = logging.getLogger(__name__)
 
+_LOOK_ALIKES = str.maketrans("OoDQIl|SB", "000011158")
+r"""Letters OCR reads for digits ("Floor 0" as "Flooro"): in the number a regex captured, they
+are the digits they look like. A regex admits them where it expects a number, e.g.
+r"Floor\s*([\dOo]+)"."""
+
 
 @dataclass(frozen=True)
 class ProgressSignal:
@@ -59,7 +64,7 @@ class ProgressReader:
             return None
         raw = m.group(1) if m.groups() else m.group(0)
         try:
-            return float(raw.replace(",", ""))
+            return float(raw.replace(",", "").translate(_LOOK_ALIKES))
         except ValueError:
             return None
 

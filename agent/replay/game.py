@@ -87,7 +87,7 @@ class ReplayGame:
             self._frame = after
         else:
             self._frame = self.replay.frame(following.before_sha, following.before_info)
-        return Outcome(after, settle_s=recorded.settle_s, settled=True)
+        return Outcome(after, recorded.settle_s, True, recorded.restarted)
 
     def next_frame(self) -> Frame | None:
         """The frame the next decision is made on (None before reset)."""
@@ -97,11 +97,12 @@ class ReplayGame:
         """Nothing to release; the recording is never written."""
 
 
-def loop_step(index: int, before: Frame, action: Action, after: Frame, settle_s: float) -> Step:
+def loop_step(index: int, before: Frame, action: Action, outcome: Outcome) -> Step:
     """The Step exactly as agent.loop.run_episode builds it (change measured on the pixels), so
     a policy observes during replay what it observed live (the recording rounds `changed`)."""
     # The loop keeps only the fraction and acted() of perception.change.diff; its changed
     # regions (connected components, the slow part) are not needed here.
+    after = outcome.frame
     same = before.image.base is not None and before.image.base is after.image.base
     change = Change(0.0 if same else changed_fraction(before.image, after.image))
     return Step(
@@ -109,7 +110,8 @@ def loop_step(index: int, before: Frame, action: Action, after: Frame, settle_s:
         before=before,
         action=action,
         after=after,
-        settle_s=settle_s,
+        settle_s=outcome.settle_s,
         acted=change.acted(),
         changed_fraction=change.fraction,
+        restarted=outcome.restarted,
     )

@@ -131,7 +131,7 @@ def recorded_steps(replay: Replay, *, targets: bool = True, ahead=None) -> Itera
             return
         action = attach_target(recorded.action, frame) if targets else recorded.action
         outcome = game.step(recorded.action)
-        yield loop_step(recorded.index, frame, action, outcome.frame, recorded.settle_s)
+        yield loop_step(recorded.index, frame, action, outcome)
         frame = game.next_frame()
 
 

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # Step-event fields the reader knows; everything else lands in RecordedStep.extra.
 _CORE_FIELDS = {"type", "t", "step", "before", "after", "acted", "changed", "summary", "errors"}
 _OPTIONAL_FIELDS = {
+    "restarted",
     "state_id",
     "state",
     "skill_id",
@@ -117,6 +118,7 @@ class RecordedStep:
     changed: float = 0.0
     summary: str = ""
     errors: tuple[str, ...] = ()
+    restarted: bool = False
     state_id: str | None = None
     skill_id: str | None = None
     judgement: str | None = None
@@ -327,6 +329,7 @@ class Replay:
             changed=float(event.get("changed") or 0.0),
             summary=str(event.get("summary") or ""),
             errors=_texts(event.get("errors")),
+            restarted=event.get("restarted") is True,
             state_id=_text(event.get("state_id") or event.get("state")),
             skill_id=_text(event.get("skill_id") or event.get("skill")),
             judgement=_text(event.get("judgement")),

@@ -100,9 +100,7 @@ def redecide(
         comparisons.append(comparison)
         if on_step:
             on_step(comparison)
-        policy.observe(
-            loop_step(recorded.index, frame, recorded.action, outcome.frame, recorded.settle_s)
-        )
+        policy.observe(loop_step(recorded.index, frame, recorded.action, outcome))
         frame = game.next_frame()
     seconds = time.perf_counter() - started
     name = getattr(policy, "name", type(policy).__name__)

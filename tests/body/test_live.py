@@ -84,6 +84,7 @@ def test_window_closing_mid_run_raises_window_lost(xvfb: str, tmp_path) -> None:
         game.reset()
         assert game.process is not None
         game.process.send_signal(signal.SIGKILL)
+        game.process.wait(timeout=10)  # dead before the step, however loaded the machine
         with pytest.raises(WindowLost, match=r"game process exited with code -9"):
             game.step(Click(10, 10))
 
@@ -158,10 +159,11 @@ def test_a_game_closed_by_its_own_button_is_relaunched_when_allowed(xvfb: str, t
         game.reset()
         first = game.process
         outcome = game.step(Click(320, 25))  # the game's own "close" button
-        assert game.relaunches == 1 and game.process is not first
+        assert game.relaunches == 1 and game.process is not first and outcome.restarted
         assert first is not None and first.returncode == 0
         assert outcome.frame.image.shape == (300, 400, 3)
-        assert tuple(game.step(Click(100, 70)).frame.image[70, 100]) == ORANGE  # plays on
+        played = game.step(Click(100, 70))
+        assert tuple(played.frame.image[70, 100]) == ORANGE and not played.restarted  # plays on
         with pytest.raises(WindowLost, match="code 0"):  # the one relaunch is used up
             game.step(Click(320, 25))
 

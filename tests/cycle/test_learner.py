@@ -76,3 +76,25 @@ def test_a_reflected_failure_is_not_repeated_right_after(played):
             assert (
                 label_of(after.action, after.before)[0] != label_of(failed.action, failed.before)[0]
             )
+
+
+def test_a_click_that_closed_the_game_is_a_setback_to_avoid(tmp_path):
+    # The body restarted the game after this click (its own close or quit button): however new
+    # the screen it led to, the click is judged a failure, not rewarded.
+
+    from agent.types import Step
+
+    game = games.make("spire", seed=3, size=SIZE)
+    graph = SkillGraph.open(tmp_path / "library.sqlite")
+    learner = Learner(graph, LearnerSettings(scope="spire", seed=3))
+    frame = game.reset()
+    action = learner.decide(frame)
+    outcome = game.step(action)
+    step = Step(0, frame, action, outcome.frame, 0.1, acted=True, restarted=True)
+    seen = learner.observe(step)
+    assert seen.judgement == "closed the game"
+    learner.close()
+    with SkillGraph.open(tmp_path / "library.sqlite") as again:
+        skills = again.store.snapshot().skills
+    assert not [k for k in skills if k.totals.consistent.successes], "closing is not the way on"
+    game.close()

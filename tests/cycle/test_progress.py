@@ -26,6 +26,19 @@ def test_an_ocr_signal_reads_the_number_in_its_region():
     assert reader.read(_frame("Paused")) is None
 
 
+def test_letters_ocr_reads_for_digits_count_as_those_digits_in_the_number():
+    # Spire's HUD says "Floor 0" at the start of every run; OCR reads it "Flooro". Without the
+    # 0, a lost run (floor 3 -> 0) never reads as a fall, and the first node never as a rise.
+    signal = progress_signal("spire")
+    reader = ProgressReader(signal)
+    assert [reader._parse(t) for t in ("Flooro", "Floor1", "Floor 1o", "Score")] == [
+        0.0,
+        1.0,
+        10.0,
+        None,
+    ]
+
+
 def test_a_bad_signal_is_one_clear_error():
     with pytest.raises(ConfigError, match="regex"):
         ProgressSignal("ocr", r"Floor (\d+", (0, 0, 0.1, 0.1))

@@ -238,6 +238,7 @@ class Learner:
         self._recent.append(before.key)
         setback = self._setback(before, after)
         if step.restarted:  # the game exited on this click (its close or quit) and was restarted
+            self.recall.closers.add(key)
             judgement = replace(
                 judgement, consistent=False, progressed=False, reason="closed the game"
             )
@@ -354,12 +355,13 @@ class Learner:
         self.recall.note_reward(run.skill.id, whole.reward)
         self.book.consolidate(pending.choice, whole.reward >= 0.5, cost)
         self.chains_add(run, whole)
-        single = run.skill.steps[0] if len(run.skill.steps) == 1 else None
-        self._prime(step, before, after, whole, single, run.start_state)
+        # its last click selected what it clicked if the state stayed (End Turn, then a card)
+        self._prime(step, before, after, whole, run.skill.steps[-1], run.start_state)
         return run.skill.id, cost
 
     def _prime(self, step, before, after, j, skill_step, start: str | None = None) -> None:
-        """After a single click that acted without leaving the state, the next click extends it."""
+        """After a click (a skill's last) that acted without leaving the state, the next click
+        extends it."""
         start = start or before.seen.state_id
         if not j.acted:  # nothing changed: what was selected still is
             return

@@ -27,7 +27,9 @@ GUIDELINE_REFRESH = 50
 CREDIT_WINDOW = 8
 TRUSTED_RUNS = 5
 SELECTIONS_TRIED = 2
-"""What did nothing after this many selections in a state is no longer tried after another."""
+"""What did nothing after this many selections in a state, and never acted after one, is no
+longer tried after another (what acted after one selection is judged by the affordance memory:
+an enemy acts after an attack card, not after a defence card)."""
 
 
 class Recall:
@@ -48,6 +50,8 @@ class Recall:
         self._rewards: dict[str, tuple[float, int]] = {}
         self._inert: dict[str, set[str]] = {}
         self._dead_after: dict[str, dict[str, int]] = {}
+        self.closers: set[str] = set()
+        """Keys of targets whose click closed the game (it had to be started again)."""
         self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
         self._untried: tuple[Perceived | None, tuple[int, ...], tuple[float, ...]] = (None, (), ())
 
@@ -102,24 +106,28 @@ class Recall:
         keys = [target_key(c.box, w, h) for c in now.candidates]
         firsts = {k.id: target_of(k.steps[0], now.frame) for k in self.offered}
         first = {i: target_key(t.box, w, h) for i, t in firsts.items()}
-        chances = self._affordances.chances(
-            sid,
-            selected,
-            [(c.target(), k) for c, k in zip(now.candidates, keys, strict=True)]
-            + [(t, first[i]) for i, t in firsts.items()],
-        )
+        aimed = [(c.target(), k) for c, k in zip(now.candidates, keys, strict=True)]
+        aimed += [(t, first[i]) for i, t in firsts.items()]
+        chances = self._affordances.chances(sid, selected, aimed)
+        # what closed the game is never clicked again, on any screen
+        chances = [
+            0.0 if k in self.closers else p for p, (_, k) in zip(chances, aimed, strict=True)
+        ]
         n = len(keys)
         alive = {i for i, p in zip(firsts, chances[n:], strict=True) if p >= INERT}
         self.offered = [k for k in self.offered if k.id in alive]
         # what a skill of this very state already clicks needs no exploring here
         tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
-        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy),
-            # but not by what also did nothing after SELECTIONS_TRIED other selections here
+        if primer:  # a selection waits: the next click uses it. Extend it by what did nothing
+            # alone (card -> enemy) and may act with it -- tried before or not -- but not by
+            # what did nothing after SELECTIONS_TRIED other selections here
             inert = self._inert.get(sid, set())
             dead = self._dead_after.get(sid, {})
             untried = tuple(
-                i for i in untried if keys[i] in inert and dead.get(keys[i], 0) < SELECTIONS_TRIED
+                i
+                for i, k in enumerate(keys)
+                if k in inert and chances[i] >= INERT and dead.get(k, 0) < SELECTIONS_TRIED
             )
         self._untried = (now, untried, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
@@ -216,6 +224,6 @@ class Recall:
                 inert.add(key)
         else:
             dead = self._dead_after.setdefault(sid.split("|", 1)[0], {})
-            dead[key] = 0 if acted else dead.get(key, 0) + 1
+            dead[key] = -1 if acted or dead.get(key, 0) < 0 else dead.get(key, 0) + 1
         total, runs = self._explore.get(sid, (0.0, 0))
         self._explore[sid] = (total + reward, runs + 1)

@@ -93,6 +93,10 @@ def test_a_click_that_closed_the_game_is_a_setback_to_avoid(tmp_path):
     step = Step(0, frame, action, outcome.frame, 0.1, acted=True, restarted=True)
     seen = learner.observe(step)
     assert seen.judgement == "closed the game"
+    closer = label_of(action, frame)[0]
+    for _ in range(20):  # it is never clicked again
+        again = learner.decide(frame)
+        assert label_of(again, frame)[0] != closer
     learner.close()
     with SkillGraph.open(tmp_path / "library.sqlite") as again:
         skills = again.store.snapshot().skills

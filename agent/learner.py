@@ -325,7 +325,7 @@ class Learner:
             self.recall.note_explored(context, step.action, step.before, j.reward, j.acted)
             if not j.acted:  # nothing changed: what was selected still is
                 self.chains.reset()
-                self.book.consolidate(pending.choice, False, cost)
+                self.book.consolidate(pending.choice, j, cost)
                 return "", cost
             skill, calls = skill_from_exploration(
                 self.graph, self._role("name", recipe.name_with), recipe,
@@ -338,7 +338,7 @@ class Learner:
             )  # fmt: skip
             self.model_calls += calls
             if skill is None:
-                self.book.consolidate(pending.choice, j.reward >= 0.5, cost)
+                self.book.consolidate(pending.choice, j, cost)
                 self._prime(step, before, after, j, step_from_action(step.action, step.before))
                 return "", cost
             if skill.totals.runs == 0:
@@ -353,7 +353,7 @@ class Learner:
         sig = self.memory.signature_of(run.start_state)
         self.evolver.record(run.skill, run.start_state, sig, whole, after.seen.state_id, cost)
         self.recall.note_reward(run.skill.id, whole.reward)
-        self.book.consolidate(pending.choice, whole.reward >= 0.5, cost)
+        self.book.consolidate(pending.choice, whole, cost)
         self.chains_add(run, whole)
         # its last click selected what it clicked if the state stayed (End Turn, then a card)
         self._prime(step, before, after, whole, run.skill.steps[-1], run.start_state)

@@ -16,11 +16,11 @@ Modules: vlm_tier.py (the shared client, fallback and failure log), vlm_view.py 
 screenshot, mark list, reply -> Action), vlm_memo.py (the decision memo).
 
 Caching (the cheap path EGuR asks for, inside this tier): the proposer's DecisionMemo counts the
-model's choices per context (state + what the last click hit) and, once a context is known and
-its choices have matched the model's later answers, answers from them without a call, re-asking
-now and then (1 / asks³, never below 0.5%); after a memo choice that did nothing the model's
-other choice there is tried, and if that does nothing too the next decision goes back to the
-model; reflecting on a memo choice needs no call. A reflection's corrected action
+model's choices per context (state + what the last click hit) and, once a context is known,
+answers without a call with the most chosen element on screen whose look the model's later
+answers have not contradicted there (checked whenever the model is asked, and now and then at
+random); after a memo choice that did nothing the next one is tried, and if that does nothing
+too the next decision goes back to the model; reflecting on a memo choice needs no call. A reflection's corrected action
 (`Situation.hint`) is taken without a call too. cache=False turns all of this off.
 """
 

@@ -7,26 +7,32 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
               screen without leaving the state (a selection, a played card): "what comes next"
     choices   how often the model picked each target: where it was (a coarse, coordinate-free
               target key) and how it looked (one of the context's looks: descriptors at least
-              `alike` similar share one), so a different element in the same place is not
-              taken for the one the model chose
-    trust     whether the memo can stand in for the model here: each time the model is asked in
-              a known context, the memo's own pick is checked against the model's answer (the
-              same look agrees: elements that look alike act alike); a memo pick that changed
-              the screen for good counts for the memo, one that did nothing or was undone against
+              `alike` similar share one)
+    ranking   an element on screen is as likely the model's pick as the model chose its look
+              plus its place here: an element that is always the same (a button) does not
+              outrank one the model chose in varied looks at one place (whichever foe stands
+              there); an element of a look never chosen here counts by its place alone
+    trust     per look, whether a memo pick of that look stands in for the model here: each time
+              the model is asked in a known context, the memo's top pick (and the pick it would
+              have answered with) is checked against the model's answer (the same look agrees:
+              elements that look alike act alike; a pick of a look never chosen, the same
+              place); a memo pick that did nothing or was undone counts against its look
 
-A context the model was asked about `trust_after` times, whose checks come out for the memo at
-least `trust` of the time (a Beta(1, 1) mean), is answered from the memo: of the looks the
-model chose there, the most chosen one on screen, at the place it was chosen most. Where the
-right element moves with the situation (a map whose reachable nodes change every floor) the
-checks disagree and the model keeps being asked. A memo pick that did nothing, or that brought
-back a screen of the last few steps (a selection undone, a toggle), is crossed out on the screen
-it was picked on for as long as that screen is recent, and a screen seen a moment ago is back in
-the context it had then. After a pick that did nothing, the next look the model chose in the
-context is tried (what it chose when the first would not do: a button once no card can be
-played); when that does nothing too, or after an undone pick, the next decision goes to the
-model. The model is also asked now and then, with a probability that falls as
-the context gathers answers (1 / asks³, never below `floor`), so a changed situation is
-noticed; everything is seeded, so runs repeat.
+A context the model was asked about `trust_after` times is answered from the memo with the
+best-ranked element whose look is trusted (a Beta(1, 1) mean of its checks above `trust`: a look
+never checked is, one whose checks came out against it is not); with none, the model is asked.
+So a look the model does not pick here (a button that only ends a turn when nothing else can be
+done) is passed over for the next one, and where the right element moves with the situation (a
+map whose reachable nodes change every floor) the checks disagree and the model keeps being
+asked. A memo pick that did nothing, or that brought back a screen of the last few steps (a
+selection undone, a toggle), is crossed out on the screen it was picked on for as long as that
+screen is recent, and a screen seen a moment ago is back in the context it had then. After a
+pick that did nothing, the next trusted look is tried (a button once no card can be played);
+when that does nothing too, or after an undone pick, the next decision goes to the model. The
+model is also asked now and then, with a probability that falls as the context gathers answers
+and the picked look gathers checks (1 / asks³ and 1 / (2 + checks)², never below `floor`), so a
+look trusted for want of checks is soon checked and a changed situation is noticed; everything
+is seeded, so runs repeat.
 """
 
 from __future__ import annotations
@@ -54,8 +60,9 @@ class _Entry:
     choices: Counter[str] = field(default_factory=Counter)
     looks: list[tuple[float, ...]] = field(default_factory=list)
     asks: int = 0
-    agreed: int = 0
-    disagreed: int = 0
+    agreed: Counter[str] = field(default_factory=Counter)
+    disagreed: Counter[str] = field(default_factory=Counter)
+    """Per look ("None": an element picked for its place), checks for and against the memo."""
 
     def look(self, descriptor: tuple[float, ...], alike: float, add: bool = False) -> int | None:
         """The index of the look `descriptor` shares (a new one when `add`), or None."""
@@ -69,9 +76,9 @@ class _Entry:
         self.looks.append(descriptor)
         return len(self.looks) - 1
 
-    def trust(self) -> float:
-        """How often the memo's pick matched the model (Beta(1, 1) mean of the checks)."""
-        return (self.agreed + 1) / (self.agreed + self.disagreed + 2)
+    def trust(self, look: str) -> float:
+        """How often a memo pick of `look` here matched the model (Beta(1, 1) mean of checks)."""
+        return (self.agreed[look] + 1) / (self.agreed[look] + self.disagreed[look] + 2)
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class DecisionMemo:
     def __init__(
         self,
         trust_after: int = 2,
-        trust: float = 0.5,
+        trust: float = 0.4,
         alike: float = 0.8,
         floor: float = 0.005,
         seed: int = 0,
@@ -109,6 +116,9 @@ class DecisionMemo:
         self._crossed: dict[str, set[str]] = {}
         """Per recent screen, the looks whose memo pick there did nothing or was undone."""
         self._pick: str | None = None
+        """The choice the memo answers with (or would have, had the model not been asked)."""
+        self._checks: list[str] = []
+        """The picks the model's answer is checked against: the top-ranked, and `_pick`."""
         self.hits = 0
         """Decisions answered from the memo."""
         self.why: Counter[str] = Counter()
@@ -127,9 +137,8 @@ class DecisionMemo:
         undone = screen in self._recent  # nothing changed, or back to a screen of just before
         entry = self._entries.get(last.context)
         from_memo = last.pick is not None
-        if from_memo and entry is not None:  # the memo's own pick, judged by what it did
-            entry.agreed += not undone
-            entry.disagreed += undone
+        if from_memo and entry is not None and undone:  # the memo's own pick did nothing
+            entry.disagreed[_look(last.pick)] += 1
         self._failed = undone and from_memo
         if self._failed:  # crossed out on the screen it was picked on
             self._crossed.setdefault(last.screen, set()).add(_look(last.pick))
@@ -153,41 +162,54 @@ class DecisionMemo:
         """The index into `marked` (the candidates on screen) to click, or None: ask the model."""
         entry = self._entries.get(context)
         index = None
+        self._checks = []
         if entry is not None and entry.choices:
-            index = self._top(entry, marked, frame, self._crossed.get(self._screen, set()))
-            self._pick = self._choice(entry, marked[index], frame) if index is not None else None
+            ranked = self._ranked(entry, marked, frame, self._crossed.get(self._screen, set()))
+            choices = [self._choice(entry, marked[i], frame) for i in ranked]
+            trusted = [k for k, c in enumerate(choices) if entry.trust(_look(c)) > self.trust]
+            if trusted:
+                index, self._pick = ranked[trusted[0]], choices[trusted[0]]
+            self._checks = list(dict.fromkeys(choices[:1] + ([self._pick] if self._pick else [])))
         if entry is None or entry.asks < self.trust_after:
             return self._ask("new")
         if self._failed and (not self._retry or index is None):
             return self._ask("failed")  # nothing else the model chose here, or a second failure
-        if entry.trust() < self.trust:
-            return self._ask("untrusted")
-        if self._rng.random() < max(self.floor, 1.0 / entry.asks**3):
-            return self._ask("random")
         if index is None:
-            return self._ask("absent")
+            return self._ask("untrusted" if self._checks else "absent")
+        if self._rng.random() < self._recheck(entry, _look(self._pick)):
+            return self._ask("random")
         self.hits += 1
         return index
 
-    def _top(
+    def _recheck(self, entry: _Entry, look: str) -> float:
+        """The chance the model is asked anyway: falling as the context gathers answers and as
+        the picked look gathers checks (1 / asks³ and 1 / (2 + checks)², never below `floor`),
+        so a look trusted for want of checks is soon checked, and a changed situation noticed."""
+        checks = entry.agreed[look] + entry.disagreed[look]
+        return max(self.floor, 1.0 / entry.asks**3, 1.0 / (2 + checks) ** 2)
+
+    def _ranked(
         self, entry: _Entry, marked: Sequence[Candidate], frame: Frame, crossed: set[str]
-    ) -> int | None:
-        """The on-screen candidate the model most likely picks: of the look it chose most, the
-        one where it chose that look most (what first, then where); None if none was chosen.
-        Looks in `crossed` (a memo pick of that look did nothing on this screen) are passed over."""
+    ) -> list[int]:
+        """Indices into `marked` of the elements the model chose the look or place of, most
+        chosen first (look votes plus place votes). Looks in `crossed` (a memo pick of that look
+        did nothing on this screen) are passed over."""
         by_look: Counter[str] = Counter()
+        by_place: Counter[str] = Counter()
         for choice, n in entry.choices.items():
             by_look[_look(choice)] += n
+            by_place[_place(choice)] += n
+        by_look.pop("None", None)  # elements of no look count by their place only
         scored = []
         for i, cand in enumerate(marked):
             choice = self._choice(entry, cand, frame)
             look = _look(choice)
             if look in crossed:
                 continue
-            if look != "None" or entry.choices[choice]:
-                scored.append((by_look[look], entry.choices[choice], -i))
-        best = max(scored, default=None)
-        return -best[2] if best is not None and best[0] else None
+            votes = by_look[look] + by_place[_place(choice)]
+            if votes:
+                scored.append((votes, entry.choices[choice], -i))
+        return [-k[2] for k in sorted(scored, reverse=True)]
 
     def _choice(self, entry: _Entry, cand: Candidate, frame: Frame, add: bool = False) -> str:
         return f"{box_key(cand.box, frame)}@{entry.look(cand.descriptor, self.alike, add)}"
@@ -210,10 +232,9 @@ class DecisionMemo:
             cand = Candidate(target.box, target.descriptor, target.text)
             choice = self._choice(entry, cand, frame, add=True)
             entry.choices[choice] += 1
-        if self._pick is not None:
-            same = _alike(self._pick, choice)
-            entry.agreed += same
-            entry.disagreed += not same
+        for pick in self._checks:
+            counts = entry.agreed if _alike(pick, choice) else entry.disagreed
+            counts[_look(pick)] += 1
         entry.asks += 1
 
     def acted_on(
@@ -226,11 +247,17 @@ class DecisionMemo:
 
 def _alike(pick: str, choice: str | None) -> bool:
     """Whether the memo's pick stands for the model's choice: the same look (elements that look
-    alike act alike: any of three equal cards), or the same place for an element of no look."""
+    alike act alike: any of three equal cards), or for a pick of a look never chosen here (an
+    element picked for its place), the same place."""
     if choice is None:
         return False
     look = _look(pick)
-    return _look(choice) == look if look != "None" else pick == choice
+    return _look(choice) == look if look != "None" else _place(pick) == _place(choice)
+
+
+def _place(choice: str) -> str:
+    """The grid cell of a choice key, whatever the element's size ("cell 3,6")."""
+    return " ".join(choice.split(" ", 2)[:2])
 
 
 def _look(choice: str) -> str:

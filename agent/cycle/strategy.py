@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.brains.base import Judgement
 from agent.errors import ConfigError
 from skills.model import Strategy
 
@@ -168,9 +169,11 @@ class StrategyBook:
         self._cache[cluster] = (uses + 1, cached)
         return choose(cached, has_skills=has_skills, failed=self._failed.pop(cluster, ""))
 
-    def consolidate(self, choice: Choice, success: bool, cost: float) -> None:
-        """Record one outcome in the library and in the local copy of the stats; a failure is
-        remembered for the cluster's next choice."""
+    def consolidate(self, choice: Choice, verdict: Judgement, cost: float) -> None:
+        """Record one outcome (the judge's `verdict` on the step, see `succeeded`) in the library
+        and in the local copy of the stats; a failure is remembered for the cluster's next
+        choice."""
+        success = succeeded(verdict)
         self._graph.record_strategy_outcome(choice.strategy.id, success, cost)
         if not success:
             self._failed[choice.strategy.cluster] = choice.strategy.id
@@ -179,6 +182,12 @@ class StrategyBook:
             uses,
             [_counted(s, success, cost) if s.id == choice.strategy.id else s for s in cached],
         )
+
+
+def succeeded(verdict: Judgement) -> bool:
+    """Whether a strategy's step succeeded: it made progress, or it did what it should (changed
+    the screen, consistently with what was expected, and was not undone)."""
+    return verdict.progressed or (verdict.acted and verdict.consistent)
 
 
 def _counted(strategy: Strategy, success: bool, cost: float) -> Strategy:

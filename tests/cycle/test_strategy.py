@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.brains.base import Judgement
 from agent.cycle.strategy import (
     OFFLINE_RECIPES,
     VLM_RECIPES,
@@ -22,6 +23,13 @@ def _strategy(name: str, wins: int, losses: int, cost: float, **recipe) -> Strat
         success=Beta(successes=wins, failures=losses), cost_total=cost, runs=wins + losses
     )
     return Strategy.create("cluster", {"name": name, **recipe}, stats={"lib": stats})
+
+
+def _verdict(acted: bool, consistent: bool = True, progressed: bool = False) -> Judgement:
+    return Judgement(
+        acted=acted, consistent=consistent, progressive=progressed, reward=0.1,
+        progressed=progressed,
+    )  # fmt: skip
 
 
 def test_cheapest_within_epsilon_of_the_best_success_is_chosen():
@@ -80,7 +88,28 @@ def test_the_book_hands_a_cluster_back_to_the_best_strategy_after_a_cheap_one_fa
     for outcome in (True, False, True, True):
         choice = book.choose("cluster", has_skills=True)
         picks.append(choice.recipe.name)
-        book.consolidate(choice, success=outcome, cost=0.0)
+        book.consolidate(choice, _verdict(acted=outcome), cost=0.0)
     picks.append(book.choose("cluster", has_skills=True).recipe.name)
     assert picks == ["cheap", "cheap", "model", "cheap", "cheap"]
+    graph.close()
+
+
+def test_a_strategy_succeeds_by_the_judges_verdict_not_by_the_size_of_its_reward(tmp_path):
+    """A step that acted as expected succeeds even with a small reward (once progress is known
+    to move, novelty alone pays little); one that did nothing, or was undone, fails."""
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    book = StrategyBook(graph, ["offline"])
+    verdicts = [
+        _verdict(acted=True),
+        _verdict(acted=True),
+        _verdict(acted=False),
+        _verdict(acted=True, consistent=False),  # undone
+        _verdict(acted=True, progressed=True),
+    ]
+    for verdict in verdicts:
+        choice = book.choose("cluster", has_skills=False)
+        book.consolidate(choice, verdict, cost=0.0)
+    stats = [s.totals for s in graph.strategies("cluster") if s.totals.runs]
+    assert sum(t.success.successes for t in stats) == 3
+    assert sum(t.success.failures for t in stats) == 2
     graph.close()

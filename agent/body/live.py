@@ -122,6 +122,7 @@ class LiveWindow:
             result = settle(self._grab, reference, self._settle_settings())
         except WindowLost:
             if not self._may_relaunch():
+                self._check_exit()  # the window goes a moment before the process: name its code
                 raise
             start = time.monotonic()
             self._relaunch()
@@ -250,6 +251,15 @@ class LiveWindow:
         except OSError as exc:
             raise ConfigError(f"cannot start the game {s.launch[0]!r}: {exc}") from None
         log.info("launched %s (pid %d)", " ".join(s.launch), self._process.pid)
+
+    def _check_exit(self, timeout_s: float = 2.0) -> None:
+        """WindowLost with the exit code if our game's process ends within `timeout_s`."""
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                return
+            self._check_process()
 
     def _check_process(self) -> None:
         if self._process is None:

@@ -119,15 +119,12 @@ class Recall:
         # what a skill of this very state already clicks needs no exploring here
         tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
-        if primer:  # a selection waits: the next click uses it. Extend it by what did nothing
-            # alone (card -> enemy) and may act with it -- tried before or not -- but not by
-            # what did nothing after SELECTIONS_TRIED other selections here
+        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy),
+            # but not by what did nothing after SELECTIONS_TRIED other selections here
             inert = self._inert.get(sid, set())
             dead = self._dead_after.get(sid, {})
             untried = tuple(
-                i
-                for i, k in enumerate(keys)
-                if k in inert and chances[i] >= INERT and dead.get(k, 0) < SELECTIONS_TRIED
+                i for i in untried if keys[i] in inert and dead.get(keys[i], 0) < SELECTIONS_TRIED
             )
         self._untried = (now, untried, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only

@@ -121,8 +121,9 @@ class LiveWindow:
         try:
             result = settle(self._grab, reference, self._settle_settings())
         except WindowLost:
-            if not self._may_relaunch():
-                self._check_exit()  # the window goes a moment before the process: name its code
+            code = self._exit_code()
+            if code != 0 or self.relaunches >= self.settings.relaunch:
+                self._check_process()  # an exit is named with its code
                 raise
             start = time.monotonic()
             self._relaunch()
@@ -212,14 +213,15 @@ class LiveWindow:
                     ) from None
             time.sleep(0.1)
 
-    def _may_relaunch(self) -> bool:
-        """Did our game exit cleanly (code 0), with a relaunch left?"""
-        if self._process is None or self.relaunches >= self.settings.relaunch:
-            return False
+    def _exit_code(self, timeout_s: float = 2.0) -> int | None:
+        """Our game's exit code if it ends within `timeout_s` (the window goes a moment before
+        the exit), else None."""
+        if self._process is None:
+            return None
         try:
-            return self._process.wait(timeout=2.0) == 0  # the window goes a moment before the exit
+            return self._process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            return False
+            return None
 
     def _relaunch(self) -> None:
         self.relaunches += 1
@@ -251,15 +253,6 @@ class LiveWindow:
         except OSError as exc:
             raise ConfigError(f"cannot start the game {s.launch[0]!r}: {exc}") from None
         log.info("launched %s (pid %d)", " ".join(s.launch), self._process.pid)
-
-    def _check_exit(self, timeout_s: float = 2.0) -> None:
-        """WindowLost with the exit code if our game's process ends within `timeout_s`."""
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                return
-            self._check_process()
 
     def _check_process(self) -> None:
         if self._process is None:

@@ -63,11 +63,9 @@ def _corrected(trial: Trial) -> Click | None:
     width = trial.frame.width / trial.frame.scale
     height = trial.frame.height / trial.frame.scale
     pool = list(trial.untried)
-    if not pool and trial.chances:
-        alive = [i for i, p in enumerate(trial.chances) if p >= INERT]
-        pool = sorted(alive, key=lambda i: -trial.chances[i])
-    elif not pool:
-        pool = list(range(len(trial.candidates)))
+    if not pool:  # all tried: likeliest to act first (stable: list order when unknown)
+        chances = trial.chances or (1.0,) * len(trial.candidates)
+        pool = sorted((i for i, p in enumerate(chances) if p >= INERT), key=lambda i: -chances[i])
     failed = (getattr(trial.action, "x", -1_000), getattr(trial.action, "y", -1_000))
     for i in pool:
         cand = trial.candidates[i]

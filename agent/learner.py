@@ -36,8 +36,9 @@ from agent.cycle.recall import Recall
 from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
 from agent.cycle.trial import SkillRun, ground_step, step_from_action
+from agent.perception.change import changed_within
 from agent.perception.settings import PerceptionSettings
-from agent.types import Action, Frame, Step, Target
+from agent.types import Action, Frame, Rect, Step, Target
 from skills.model import SkillStep
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,12 @@ log = logging.getLogger(__name__)
 # Screens of one game often share a palette (dark backgrounds, the same top bar): measured on the
 # built-in game, different screens are 0.026-0.08 apart and one screen's variants under 0.005.
 STATE_THRESHOLD = 0.015
+# A click selected its target (a card lifted, a cell marked) when the screen changed, the state
+# stayed, at least SELECTED_CHANGE of the target's own pixels changed and the change was mostly
+# there (SELECTED_SHARE of it, around the target): a button that ends a turn looks the same
+# after, and a hit on an enemy changes far more elsewhere (a card gone, a counter).
+SELECTED_CHANGE = 0.1
+SELECTED_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -167,10 +174,11 @@ class Learner:
         self.model_calls += proposal.model_calls  # 3 decide
         if proposal.skill_id is not None:  # 4 trial: a skill, or one exploration
             skill = next(k for k in self.recall.offered if k.id == proposal.skill_id)
+            start = next(v.start for v in situation.skills if v.id == skill.id)
             run = SkillRun(skill, now.seen.state_id)
-            action = ground_step(skill.steps[0], frame, now.candidates)
+            action = ground_step(skill.steps[start], frame, now.candidates, by_place=start > 0)
             if action is not None:
-                run.next_index = 1
+                run.next_index = start + 1
                 self.skill_uses += 1
                 self._pending = _Pending(
                     action, now, choice, run, proposal.model_calls, selected=selected
@@ -194,10 +202,17 @@ class Learner:
     def _continue_run(self, now: Perceived, selected: Target | None) -> Action | None:
         run = self._run
         assert run is not None and self._pending is not None
-        action = ground_step(run.skill.steps[run.next_index], now.frame, now.candidates)
+        step = run.skill.steps[run.next_index]
+        action = ground_step(step, now.frame, now.candidates, by_place=True)
         if action is None:
             self._fail_run(run, now)
             self._run = None
+            return None
+        if not self.recall.may_act(now, selected, action):
+            # known to do nothing now (it needs a selection the last click did not make: a card
+            # without the energy to play it): the skill does not apply now, no failure
+            self.chains.reset()
+            self._run = self._primer = None
             return None
         run.next_index += 1
         self._pending = replace(self._pending, action=action, before=now, selected=selected)
@@ -248,11 +263,18 @@ class Learner:
         target = getattr(step.action, "target", None)
         sid = before.seen.state_id
         self.affordances.note(sid, pending.selected, target, key, step.acted)
-        # a click that changed the screen but not the state (and was not undone) selected its
-        # target; one that did nothing changed nothing, the selection included
+        self.recall.clicked(key, target, step.acted)
+        # a click that changed its own target, and the screen but not the state (and was not
+        # undone), selected it; one that did nothing changed nothing, the selection included
+        selects = (
+            step.acted
+            and not undone
+            and after.seen.state_id == sid
+            and target is not None
+            and _changed_itself(step, target)
+        )
         if step.acted:
-            stayed = not undone and after.seen.state_id == sid and target is not None
-            self._selected = (sid, target) if stayed else None
+            self._selected = (sid, target) if selects else None
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"
@@ -265,7 +287,7 @@ class Learner:
         selecting = pending.primer is not None
         if failed and recipe.reflect and (not selecting or recipe.reflect_with != "offline"):
             reflection = self._reflect(step, before, judgement, key, label, recipe, pending.primer)
-        skill_id, cost = self._learn(step, pending, after, judgement)  # 7 abstract, 8 evolve
+        skill_id, cost = self._learn(step, pending, after, judgement, selects)  # 7, 8
         self.evolver.tick(judgement.progressive)
         if setback:
             self.evolver.setback()
@@ -315,7 +337,7 @@ class Learner:
             self.hints[f"{sid}|{primer.key}" if primer else sid] = reflection.corrected
         return reflection.statement
 
-    def _learn(self, step: Step, pending: _Pending, after: Perceived, j: Judgement):
+    def _learn(self, step: Step, pending: _Pending, after: Perceived, j: Judgement, selects):
         """Abstract and evolve; returns (skill id or "", cost) and consolidates the strategy."""
         before, run, recipe = pending.before, pending.run, pending.choice.recipe
         cost = float(pending.model_calls + j.model_calls)
@@ -339,7 +361,8 @@ class Learner:
             self.model_calls += calls
             if skill is None:
                 self.book.consolidate(pending.choice, j, cost)
-                self._prime(step, before, after, j, step_from_action(step.action, step.before))
+                skill_step = step_from_action(step.action, step.before)
+                self._prime(step, j, selects, skill_step, before.seen.state_id)
                 return "", cost
             if skill.totals.runs == 0:
                 self.skills_created += 1
@@ -349,6 +372,11 @@ class Learner:
         if j.acted and not run.done:
             return run.skill.id, cost  # the skill goes on next step
         self._run = None
+        if run.acted == [False]:  # its first click did nothing: it does not apply now (a card
+            # without the energy to play it); the affordance memory counts that, not its stats
+            self.chains.reset()
+            self.book.consolidate(pending.choice, j, cost)
+            return "", cost
         whole = replace(j, acted=all(run.acted), reward=sum(run.rewards) / len(run.rewards))
         sig = self.memory.signature_of(run.start_state)
         self.evolver.record(run.skill, run.start_state, sig, whole, after.seen.state_id, cost)
@@ -356,20 +384,19 @@ class Learner:
         self.book.consolidate(pending.choice, whole, cost)
         self.chains_add(run, whole)
         # its last click selected what it clicked if the state stayed (End Turn, then a card)
-        self._prime(step, before, after, whole, run.skill.steps[-1], run.start_state)
+        self._prime(step, whole, selects, run.skill.steps[-1], before.seen.state_id)
         return run.skill.id, cost
 
-    def _prime(self, step, before, after, j, skill_step, start: str | None = None) -> None:
-        """After a click (a skill's last) that acted without leaving the state, the next click
-        extends it."""
-        start = start or before.seen.state_id
+    def _prime(self, step, j, selects: bool, skill_step, state_id: str) -> None:
+        """After a click (a skill's last) that selected its target (see observe), the next
+        click in the same state extends it."""
         if not j.acted:  # nothing changed: what was selected still is
             return
-        if skill_step is None or after.seen.state_id != start:
+        if skill_step is None or not selects:
             self._primer = None
             return
         key, _ = label_of(step.action, step.before)
-        self._primer = _Primer(start, skill_step, key)
+        self._primer = _Primer(state_id, skill_step, key)
 
     def chains_add(self, run: SkillRun, j: Judgement) -> None:
         link = Link(run.skill.id, len(run.skill.steps), run.start_state, j.acted, j.progressive)
@@ -392,6 +419,18 @@ class Learner:
         """Write what is still queued and close the library."""
         self.evolver.flush()
         self.graph.close()
+
+
+def _changed_itself(step: Step, target: Target) -> bool:
+    """Whether the click changed mostly its own target (see SELECTED_CHANGE)."""
+    scale, b = step.before.scale, target.box
+    box = Rect(round(b.x * scale), round(b.y * scale), round(b.w * scale), round(b.h * scale))
+    own, _ = changed_within(step.before.image, step.after.image, box)
+    # what changed around it counts too: a lifted card leaves its old place
+    pad_w, pad_h = box.w // 2, box.h // 2
+    around = Rect(box.x - pad_w, box.y - pad_h, box.w + 2 * pad_w, box.h + 2 * pad_h)
+    _, share = changed_within(step.before.image, step.after.image, around)
+    return own >= SELECTED_CHANGE and share >= SELECTED_SHARE
 
 
 __all__ = ["Learner", "LearnerSettings", "value"]

@@ -46,6 +46,8 @@ class SkillView:
 
     value: posterior-mean reward in 0..1 (see agent/cycle/evolve.py). runs: times it was run.
     avoided: a guideline on this state says not to use it here.
+    start: steps already done: the selection held now is its first step, so it goes on from the
+    second (a card selected by hand continues "card then enemy").
     """
 
     id: str
@@ -54,6 +56,7 @@ class SkillView:
     value: float
     runs: int
     avoided: bool = False
+    start: int = 0
 
 
 @dataclass(frozen=True)

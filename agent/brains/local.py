@@ -64,6 +64,8 @@ class OfflineProposer:
             * (s.chances[i] ** 3 if s.chances else 1.0)
             for i in pool
         ]
+        if not any(weights):  # everything here did nothing just now (or closed the game)
+            return self._anywhere(s)
         cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
         b = cand.box
         if not tried_all:

@@ -9,7 +9,8 @@ click acts, from the clicks on alike-looking targets (Laplace: a look never clic
     p = (acted + 1) / (clicks + 2)     clicks on targets that look alike (appearance >= ALIKE),
                                        with the same selection (or none); under another
                                        selection a click counts OTHER_SELECTION
-Targets without a descriptor match by key. Only the last LIMIT clicks of a state count, so a
+Targets without a descriptor, or whose look was never clicked, match by key (a counter whose
+digits changed, another enemy where the last one stood). Only the last LIMIT clicks of a state count, so a
 dead button that wakes is found again.
 """
 
@@ -55,6 +56,33 @@ def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
     rows_b, index_b = _distinct(b)
     same = similarities(np.stack(rows_a), np.stack(rows_b)) >= ALIKE
     return same[np.ix_(index_a, index_b)]
+
+
+SAME_SHAPE = 1.5
+"""Boxes of one kind of thing: width and height each within this factor."""
+
+
+def alike_any(targets: Sequence[Target | None], others: Sequence[Target | None]) -> list[bool]:
+    """Whether each of `targets` is alike one of `others`: a look alike (appearance >= ALIKE)
+    and a box of the same shape and size (targets without a look: never)."""
+    mine = [_look(t) for t in targets]
+    known = [t for t in others if t is not None and _look(t) is not None]
+    have = [i for i, m in enumerate(mine) if m is not None]
+    out = [False] * len(targets)
+    if not have or not known:
+        return out
+    looks = alike([mine[i] for i in have], [_look(t) for t in known])
+    for row, i in enumerate(have):
+        box = targets[i].box
+        out[i] = any(looks[row, j] and _same_shape(box, t.box) for j, t in enumerate(known))
+    return out
+
+
+def _same_shape(a, b) -> bool:
+    def near(x: int, y: int) -> bool:
+        return max(x, y) <= SAME_SHAPE * max(1, min(x, y))
+
+    return near(a.w, b.w) and near(a.h, b.h)
 
 
 def _distinct(looks: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
@@ -113,6 +141,8 @@ class Affordances:
         for i, (_, key) in enumerate(targets):
             if looks[i] is None:
                 match[i] = [c.look is None and c.key == key for c in clicks]
+            elif not (match[i] * weight).any():  # a look never clicked: what was at its place
+                match[i] = [c.key == key for c in clicks]
         w = match * weight
         return list(((w @ acted + 1.0) / (w.sum(axis=1) + 2.0)).astype(float))
 

@@ -5,7 +5,9 @@ credit         a run is recorded `horizon` steps after it ended, and counts as p
                when progress (the signal rose, or a rare state was reached) came within
                them: the clicks that set up a win share its credit, not only the last one;
                a setback within them (see Learner) takes that credit back
-suspend        a skill run more than `min_runs` times whose value is below `below`
+suspend        a skill run more than `min_runs` times whose value is below `below` and that
+               mostly did nothing (one that acts but not as expected stays on offer: its
+               value ranks it)
 refine         where a skill keeps failing, its state goes to not_when (it is no longer
                offered there); where it succeeded, to applies_when
 """
@@ -125,7 +127,7 @@ class Evolver:
             progressive=_beta(j.progressive),
             runs=1,
         )
-        if after.runs > self._min_runs and value(after) < self._below:
+        if after.runs > self._min_runs and value(after) < self._below and after.acted.mean < 0.5:
             self._graph.suspend(skill.id)
             self.suspended.append(skill.id)
             log.info("suspended %s (%s): value %.2f", skill.id, skill.name, value(after))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from agent.brains.base import Guideline, Situation, SkillView
-from agent.cycle.affordance import INERT, Affordances
+from agent.cycle.affordance import INERT, Affordances, alike_any
 from agent.cycle.evolve import value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived
@@ -26,10 +26,6 @@ from skills.model import Skill, state_id
 GUIDELINE_REFRESH = 50
 CREDIT_WINDOW = 8
 TRUSTED_RUNS = 5
-SELECTIONS_TRIED = 2
-"""What did nothing after this many selections in a state, and never acted after one, is no
-longer tried after another (what acted after one selection is judged by the affordance memory:
-an enemy acts after an attack card, not after a defence card)."""
 
 
 class Recall:
@@ -49,9 +45,10 @@ class Recall:
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
         self._inert: dict[str, set[str]] = {}
-        self._dead_after: dict[str, dict[str, int]] = {}
         self.closers: set[str] = set()
         """Keys of targets whose click closed the game (it had to be started again)."""
+        self._dead_now: dict[str, Target | None] = {}
+        """What did nothing since the screen last changed (key -> target)."""
         self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
         self._untried: tuple[Perceived | None, tuple[int, ...], tuple[float, ...]] = (None, (), ())
 
@@ -109,27 +106,40 @@ class Recall:
         aimed = [(c.target(), k) for c, k in zip(now.candidates, keys, strict=True)]
         aimed += [(t, first[i]) for i, t in firsts.items()]
         chances = self._affordances.chances(sid, selected, aimed)
-        # what closed the game is never clicked again, on any screen
+        # what closed the game is never clicked again, on any screen; what just did nothing is
+        # not clicked again until something changes the screen
+        dead = self._dead_alike([t for t, _ in aimed])
+        if all(k in self._dead_now or d for (_, k), d in zip(aimed, dead, strict=True)):
+            self._dead_now.clear()  # everything did nothing: something may have woken since
+            dead = [False] * len(aimed)
+        never = self.closers | self._dead_now.keys()
         chances = [
-            0.0 if k in self.closers else p for p, (_, k) in zip(chances, aimed, strict=True)
+            0.0 if k in never or d else p for p, (_, k), d in zip(chances, aimed, dead, strict=True)
         ]
         n = len(keys)
         alive = {i for i, p in zip(firsts, chances[n:], strict=True) if p >= INERT}
         self.offered = [k for k in self.offered if k.id in alive]
+        held = target_key(selected.box, w, h) if selected is not None else None
+        # under a selection, a skill whose first click selected the like of it goes on from there
+        goes_on_from = [False] * len(self.offered)
+        if primer and selected is not None:
+            like = alike_any([firsts[k.id] for k in self.offered], [selected])
+            goes_on_from = [
+                a and len(k.steps) > 1 and first[k.id] in (held, primer)
+                for a, k in zip(like, self.offered, strict=True)
+            ]
         # what a skill of this very state already clicks needs no exploring here
         tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
-        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy),
-            # but not by what did nothing after SELECTIONS_TRIED other selections here
+        if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy;
+            # the affordance memory's chance, above, says what did nothing after selections)
             inert = self._inert.get(sid, set())
-            dead = self._dead_after.get(sid, {})
-            untried = tuple(
-                i for i in untried if keys[i] in inert and dead.get(keys[i], 0) < SELECTIONS_TRIED
-            )
+            untried = tuple(i for i in untried if keys[i] in inert)
         self._untried = (now, untried, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
-        if hint is not None and label_of(hint, now.frame)[0] not in keys:
-            hint = None
+        if hint is not None:
+            hint_key = label_of(hint, now.frame)[0]
+            hint = hint if hint_key in keys and hint_key not in never else None
         total, runs = self._explore.get(context, (0.0, 0))
         if primer:
             avoid = set()  # guidelines were learnt with nothing selected
@@ -140,15 +150,10 @@ class Recall:
             untried=untried,
             avoided=tuple(i for i, k in enumerate(keys) if k in avoid),
             skills=tuple(
-                SkillView(
-                    k.id,
-                    k.name,
-                    len(k.steps),
-                    self.mean(k),
-                    k.totals.runs,
-                    first[k.id] in avoid or (bool(primer) and first[k.id] == primer),
-                )
-                for k in self.offered
+                self._view(k, first[k.id] in avoid, goes_on)
+                for k, goes_on in zip(self.offered, goes_on_from, strict=True)
+                # one click on what is selected would only undo it
+                if goes_on or first[k.id] not in (held, primer)
             ),
             guidelines=guidelines,
             history=history,
@@ -161,6 +166,13 @@ class Recall:
             hint=hint,
             chances=self._untried[2],
         )
+
+    def _view(self, skill: Skill, avoided: bool, goes_on: bool) -> SkillView:
+        """How the proposer sees `skill`; `goes_on`: from its second step (its first click is
+        what is selected now)."""
+        n, runs, start = len(skill.steps), skill.totals.runs, int(goes_on)
+        avoided = avoided and not start
+        return SkillView(skill.id, skill.name, n, self.mean(skill), runs, avoided, start)
 
     def _trusted(self) -> bool:
         """Whether a skill offered here has proved itself (TRUSTED_RUNS runs, value >= 0.5)."""
@@ -201,6 +213,27 @@ class Recall:
         total, runs = self._rewards[skill_id]
         self._rewards[skill_id] = (total - reward, runs)
 
+    def may_act(self, now: Perceived, selected: Target | None, action: Action) -> bool:
+        """Whether a click may act now: its target did not just do nothing here, and things
+        that look like it did act here with this selection (or were never clicked)."""
+        key = label_of(action, now.frame)[0]
+        target = getattr(action, "target", None)
+        if key in self._dead_now or key in self.closers or self._dead_alike([target])[0]:
+            return False
+        chance = self._affordances.chances(now.seen.state_id, selected, [(target, key)])[0]
+        return chance >= INERT
+
+    def clicked(self, key: str, target: Target | None, acted: bool) -> None:
+        """A click on `target` (key `key`) acted or did nothing: what did nothing on this
+        screen, and what looks like it, is not clicked again until a click changes the screen."""
+        if acted:
+            self._dead_now.clear()
+        else:
+            self._dead_now[key] = target
+
+    def _dead_alike(self, targets: list[Target | None]) -> list[bool]:
+        return alike_any(targets, list(self._dead_now.values()))
+
     def untried(self, now: Perceived) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """The untried candidate indices and every candidate's chance to act computed for
         `now` (empty if it was not recalled)."""
@@ -219,8 +252,5 @@ class Recall:
                 inert.discard(key)
             else:
                 inert.add(key)
-        else:
-            dead = self._dead_after.setdefault(sid.split("|", 1)[0], {})
-            dead[key] = -1 if acted or dead.get(key, 0) < 0 else dead.get(key, 0) + 1
         total, runs = self._explore.get(sid, (0.0, 0))
         self._explore[sid] = (total + reward, runs + 1)

@@ -59,13 +59,16 @@ class OfflineReflector:
 
 
 def _corrected(trial: Trial) -> Click | None:
-    """An untried element, else the one likeliest to act (never one known to do nothing)."""
+    """The element likeliest to act, untried ones first among equals (never one known to do
+    nothing; list order when chances are unknown)."""
     width = trial.frame.width / trial.frame.scale
     height = trial.frame.height / trial.frame.scale
-    pool = list(trial.untried)
-    if not pool:  # all tried: likeliest to act first (stable: list order when unknown)
-        chances = trial.chances or (1.0,) * len(trial.candidates)
-        pool = sorted((i for i, p in enumerate(chances) if p >= INERT), key=lambda i: -chances[i])
+    chances = trial.chances or (1.0,) * len(trial.candidates)
+    untried = set(trial.untried)
+    pool = sorted(
+        (i for i, p in enumerate(chances) if p >= INERT),
+        key=lambda i: (-round(chances[i], 1), i not in untried),
+    )
     failed = (getattr(trial.action, "x", -1_000), getattr(trial.action, "y", -1_000))
     for i in pool:
         cand = trial.candidates[i]

@@ -67,16 +67,40 @@ def target_of(step: SkillStep, frame: Frame) -> Target:
     return Target(box=rect, descriptor=tuple(step.target), text=step.text or "")
 
 
-def ground_step(step: SkillStep, frame: Frame, proposals: Sequence[Candidate]) -> Click | None:
-    """The click that performs `step` on this frame, or None when its target is not there."""
+def ground_step(
+    step: SkillStep, frame: Frame, proposals: Sequence[Candidate], by_place: bool = False
+) -> Click | None:
+    """The click that performs `step` on this frame, or None when its target is not there.
+
+    `by_place`: when nothing looks like the target, the candidate nearest its place will do (a
+    later step of a skill: "then click the enemy" where another enemy now stands)."""
     if step.kind != "click":
         return None
     target = target_of(step, frame)
     found = reground(target, frame, proposals=proposals)
-    if found is None:
+    if found is not None:
+        box = found.box
+    elif by_place and (here := _at_place(target.box, proposals, *_size(frame))) is not None:
+        box = here
+    else:
         return None
-    box = found.box
     x = round(box.x + step.offset[0] * box.w)
     y = round(box.y + step.offset[1] * box.h)
     grounded = Target(box=box, descriptor=target.descriptor, text=target.text)
     return Click(x, y, target=grounded)
+
+
+NEAR = 0.15
+"""A later step's stand-in must lie within this fraction of the window's diagonal."""
+
+
+def _at_place(box: Rect, proposals: Sequence[Candidate], width: float, height: float):
+    """The proposal whose centre is nearest `box`'s centre, within NEAR of the diagonal."""
+    limit = NEAR * (width * width + height * height) ** 0.5
+    c = box.center
+    best, best_d = None, limit
+    for p in proposals:
+        d = ((p.box.center.x - c.x) ** 2 + (p.box.center.y - c.y) ** 2) ** 0.5
+        if d <= best_d:
+            best, best_d = p.box, d
+    return best

@@ -71,6 +71,23 @@ def changed_fraction(
     return np.count_nonzero(mask) / mask.size if mask.size else 0.0
 
 
+def changed_within(
+    a: np.ndarray, b: np.ndarray, box: Rect, threshold: int = DEFAULT_PIXEL_THRESHOLD
+) -> tuple[float, float]:
+    """How much changed inside `box` (image pixels): the fraction of its pixels that changed,
+    and its share of all the changed pixels (1.0, 1.0 when the images differ in shape)."""
+    if a.shape != b.shape:
+        return 1.0, 1.0
+    h, w = a.shape[:2]
+    x0, y0 = max(0, box.x), max(0, box.y)
+    x1, y1 = min(w, box.x + box.w), min(h, box.y + box.h)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0, 0.0
+    mask = changed_mask(a, b, threshold)
+    inside = np.count_nonzero(mask[y0:y1, x0:x1])
+    return inside / mask[y0:y1, x0:x1].size, inside / max(1, np.count_nonzero(mask))
+
+
 def diff(
     a: np.ndarray,
     b: np.ndarray,

@@ -54,3 +54,25 @@ def test_a_setback_takes_back_the_credit_of_the_runs_that_led_to_it(tmp_path):
         totals = {k.name: k.totals for k in graph.store.snapshot().skills}
     assert totals["kept"].progressive.successes == 1
     assert totals["lost"].progressive.successes == 0 and totals["lost"].runs == 1
+
+
+def test_only_a_skill_that_mostly_does_nothing_is_suspended(tmp_path):
+    # A card played without the energy for it acts but not as before: it stays on offer (its
+    # value ranks it); a dead button is suspended.
+    with SkillGraph.open(tmp_path / "lib.sqlite") as graph:
+        sid = graph.state("s-1", (0.0,)).id
+        skills = {
+            name: graph.add_skill(
+                Skill.create([SkillStep(kind="click", text=name)], scope="t", name=name),
+                available_in=[sid],
+            )
+            for name in ("uneven", "dead")
+        }
+        evolver = Evolver(graph, min_runs=4, below=0.4, horizon=0)
+        for _ in range(8):
+            uneven = Judgement(acted=True, consistent=False, progressive=False, reward=0.1)
+            evolver.record(graph.get(skills["uneven"].id), sid, "s-1", uneven, sid, 0.0)
+            dead = Judgement(acted=False, consistent=False, progressive=False, reward=0.0)
+            evolver.record(graph.get(skills["dead"].id), sid, "s-1", dead, sid, 0.0)
+        evolver.flush()
+        assert {k.name for k in graph.available(sid)} == {"uneven"}

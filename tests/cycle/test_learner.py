@@ -102,3 +102,26 @@ def test_a_click_that_closed_the_game_is_a_setback_to_avoid(tmp_path):
         skills = again.store.snapshot().skills
     assert not [k for k in skills if k.totals.consistent.successes], "closing is not the way on"
     game.close()
+
+
+@pytest.mark.slow
+def test_in_combat_it_learns_to_play_cards_on_enemies_not_only_to_end_turns(tmp_path):
+    # A card click lifts the card (a selection); a click on the enemy then plays it. Ending the
+    # turn changes the screen too but selects nothing; the learner must find the play.
+    from agent.types import action_points
+
+    game = games.make("spire", seed=1, size=SIZE)
+    learner = Learner(SkillGraph.open(tmp_path / "lib.sqlite"), LearnerSettings(seed=1))
+    truth, plays, full_ends = game.probe(), 0, 0
+    for step in run_episode(game, learner, max_steps=400):
+        if truth.screen == "combat" and step.acted:
+            point = action_points(step.action)[0]
+            hit = next((c for c in truth.clickables if c.rect.contains(point.x, point.y)), None)
+            plays += hit is not None and hit.kind == "enemy"
+            full = truth.extra["energy"] == 3
+            full_ends += hit is not None and hit.name == "button:end_turn" and full
+        truth = game.probe()
+    learner.close()
+    game.close()
+    assert plays >= 15, f"only {plays} cards played on enemies"
+    assert plays > full_ends, f"{full_ends} turns ended with all energy left, {plays} plays"

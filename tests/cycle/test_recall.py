@@ -7,11 +7,14 @@ import numpy as np
 from agent.cycle.affordance import Affordances
 from agent.cycle.memory import Seen, StateMemory
 from agent.cycle.perceive import Perceived
-from agent.cycle.recall import SELECTIONS_TRIED, Recall
+from agent.cycle.recall import Recall
 from agent.cycle.targets import target_key
+from agent.cycle.trial import step_from_action
+from agent.perception.descriptor import describe
 from agent.perception.objects import Candidate
 from agent.types import Click, Frame, Rect
 from skills.graph import SkillGraph
+from skills.model import Skill
 
 W, H = 640, 360
 BOXES = [
@@ -26,23 +29,100 @@ NOW = Perceived(
 )
 
 
+def _target(i: int):
+    return NOW.candidates[i].target()
+
+
 def _click(i: int) -> Click:
     return Click(BOXES[i].center.x, BOXES[i].center.y, target=NOW.candidates[i].target())
 
 
-def test_a_selection_is_extended_only_by_what_has_not_failed_after_other_selections(tmp_path):
+def test_a_selection_is_extended_by_what_did_nothing_alone_until_it_never_acts_after_one(
+    tmp_path,
+):
     graph = SkillGraph.open(tmp_path / "lib.sqlite")
-    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    affordances = Affordances()
+    recall = Recall(graph, StateMemory(graph, 0.9), affordances)
+    keys = [target_key(b, W, H) for b in BOXES]
     # Alone, the header text (2) and the target (3) do nothing; the two cards (0, 1) select.
     for i in (2, 3):
         recall.note_explored("st_s", _click(i), FRAME, 0.0, acted=False)
-    keys = [target_key(b, W, H) for b in BOXES]
-    first = recall.situation(NOW, (), {}, primer=keys[0])
+        affordances.note("st_s", None, _target(i), keys[i], False)
+    first = recall.situation(NOW, (), {}, primer=keys[0], selected=_target(0))
     assert set(first.untried) == {2, 3}, "after a selection, try what did nothing alone"
-    # After each of SELECTIONS_TRIED selections the header did nothing; the target acted once.
-    for n in range(SELECTIONS_TRIED):
-        context = f"st_s|{keys[n % 2]}"
-        recall.note_explored(context, _click(2), FRAME, 0.0, acted=False)
-        recall.note_explored(context, _click(3), FRAME, 1.0, acted=n == 0)
-    later = recall.situation(NOW, (), {}, primer="cell-new-selection")
-    assert later.untried == (3,), "what failed after every selection is not tried again"
+    # After six selections the header never acted; the target acted after one of them.
+    for n in range(6):
+        selected = _target(n % 2)
+        affordances.note("st_s", selected, _target(2), keys[2], False)
+        affordances.note("st_s", selected, _target(3), keys[3], n == 0)
+    later = recall.situation(NOW, (), {}, primer="cell-new-selection", selected=_target(0))
+    assert later.untried == (3,), "what never acted after a selection is not tried again"
+
+
+def test_what_just_did_nothing_is_not_clicked_again_until_the_screen_changes(tmp_path):
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    keys = [target_key(b, W, H) for b in BOXES]
+    assert recall.situation(NOW, (), {}).untried == (0, 1, 2, 3)
+    recall.clicked(keys[1], _target(1), acted=False)
+    recall.clicked(keys[2], _target(2), acted=False)
+    assert recall.situation(NOW, (), {}).untried == (0, 3)
+    recall.clicked(keys[0], _target(0), acted=True)  # the screen changed: worth a try again
+    assert recall.situation(NOW, (), {}).untried == (0, 1, 2, 3)
+    for i in range(4):  # everything did nothing: something may wake, so nothing is ruled out
+        recall.clicked(keys[i], _target(i), acted=False)
+    assert recall.situation(NOW, (), {}).untried == (0, 1, 2, 3)
+
+
+def test_what_looks_like_a_click_that_just_did_nothing_is_not_clicked_either(tmp_path):
+    image = np.zeros((H, W, 3), np.uint8)
+    for box, colour in zip(
+        BOXES, [(200, 40, 40), (200, 40, 40), (40, 40, 200), (40, 200, 40)], strict=True
+    ):
+        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
+    frame = Frame(image, 0, 0.0, Rect(0, 0, W, H))
+    cands = tuple(Candidate(b, describe(image, b), "", 0.5) for b in BOXES)
+    now = Perceived(frame, cands, Seen("st_s", "s-x", 9, False), None)
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    recall.clicked(target_key(BOXES[0], W, H), cands[0].target(), acted=False)
+    # the other red card of the same size is ruled out too; the blue bar and green box are not
+    assert recall.situation(now, (), {}).untried == (2, 3)
+
+
+def test_a_skill_that_starts_with_what_is_selected_goes_on_from_its_second_step(tmp_path):
+    image = np.zeros((H, W, 3), np.uint8)
+    for box, colour in zip(
+        BOXES, [(200, 40, 40), (40, 200, 200), (40, 40, 200), (40, 200, 40)], strict=True
+    ):
+        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
+    frame = Frame(image, 0, 0.0, Rect(0, 0, W, H))
+    cands = tuple(Candidate(b, describe(image, b), "", 0.5) for b in BOXES)
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    sid = graph.state("s-x", (0.0,)).id
+    now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)
+
+    def step(i):
+        c = cands[i]
+        return step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), frame)
+
+    def add(name, *steps):
+        skill = Skill.create(list(steps), scope="t", name=name)
+        return graph.add_skill(skill, available_in=[sid]).id
+
+    play = add("card then target", step(0), step(3))
+    add("card", step(0))
+    other = add("other card then target", step(1), step(3))
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    key = target_key(BOXES[0], W, H)
+    seen = recall.situation(now, (), {}, primer=key, selected=cands[0].target())
+    views = {v.id: v for v in seen.skills}
+    assert views[play].start == 1, "the selection did its first step"
+    assert views[other].start == 0
+    assert "card" not in {v.name for v in seen.skills}, "clicking it again would only undo it"
+    free = recall.situation(now, (), {})
+    assert {v.name: v.start for v in free.skills} == {
+        "card then target": 0,
+        "card": 0,
+        "other card then target": 0,
+    }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agent.perception.change import changed_fraction, diff, wait_settled
+from agent.perception.change import changed_fraction, changed_within, diff, wait_settled
+from agent.types import Rect
 from tests.perception.synthetic import board_screen
 
 
@@ -59,3 +60,14 @@ def test_wait_settled_gives_up_on_endless_change():
         sleep=lambda s: now.__setitem__(0, now[0] + s),
     )
     assert not settled.settled and settled.seconds >= 1.0
+
+
+def test_changed_within_tells_a_change_of_the_box_itself_from_one_elsewhere():
+    a = np.zeros((100, 200, 3), np.uint8)
+    b = a.copy()
+    b[10:30, 10:50] = 255  # the box lit up
+    b[60:100, 100:200] = 255  # and a larger change elsewhere
+    own, share = changed_within(a, b, Rect(10, 10, 40, 20))
+    assert own == 1.0 and 0.15 < share < 0.2
+    assert changed_within(a, b, Rect(150, 0, 40, 20)) == (0.0, 0.0)
+    assert changed_within(a, a, Rect(10, 10, 40, 20)) == (0.0, 0.0)

@@ -1,0 +1,33 @@
+"""Trial: a later step of a skill stands in for a target that is gone by what is at its place."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent.cycle.trial import ground_step, step_from_action
+from agent.perception.descriptor import describe
+from agent.perception.objects import Candidate
+from agent.types import Click, Frame, Rect
+
+W, H = 640, 360
+
+
+def _scene(*boxes: tuple[Rect, tuple[int, int, int]]):
+    image = np.full((H, W, 3), 20, np.uint8)
+    for box, colour in boxes:
+        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
+    frame = Frame(image, 0, 0.0, Rect(0, 0, W, H))
+    return frame, tuple(Candidate(b, describe(image, b), "", 0.5) for b, _ in boxes)
+
+
+def test_a_later_step_clicks_what_now_stands_where_its_target_stood():
+    enemy = Rect(420, 80, 90, 140)
+    first, cands = _scene((enemy, (200, 40, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
+    c = cands[0]
+    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), first)
+    # another enemy, drawn quite unlike the first, stands a little to the right
+    other = Rect(450, 70, 70, 170)
+    later, now = _scene((other, (230, 230, 60)), (Rect(40, 260, 60, 80), (40, 40, 200)))
+    assert ground_step(step, later, now) is None, "nothing there looks like the first enemy"
+    click = ground_step(step, later, now, by_place=True)
+    assert click is not None and other.contains(click.x, click.y)

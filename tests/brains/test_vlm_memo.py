@@ -165,7 +165,9 @@ def test_a_look_the_model_contradicted_here_is_passed_over_for_one_it_did_not() 
         answers += [index] if hit else []
         drive.decide("b", [BLUE], 0)
     assert answers, "the memo knows a pick here the model has not contradicted: it answers"
-    assert memo.why["untrusted"] == 0, "the context is not distrusted for grey's sake"
+    # red, never checked, is not trusted at once (the model chose grey here too): the model is
+    # asked once, which checks red, and from then on the memo answers red
+    assert memo.why["untrusted"] <= 1, "the context is not distrusted for grey's sake"
     assert set(answers) == {1}, "grey, the pick the model answered against twice, is passed over"
 
 

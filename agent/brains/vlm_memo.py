@@ -6,8 +6,8 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
     context   the screen state, plus the target the last action hit when that action changed the
               screen without leaving the state (a selection, a played card): "what comes next"
     choices   how often the model picked each target: where it was (a coarse, coordinate-free
-              target key) and how it looked (one of the context's looks: descriptors at least
-              `alike` similar share one)
+              target key) and how it looked (one of the memo's looks, shared by all contexts:
+              descriptors at least `alike` similar share one)
     ranking   an element on screen is as likely the model's pick as the model chose its look
               plus its place here: an element that is always the same (a button) does not
               outrank one the model chose in varied looks at one place (whichever foe stands
@@ -19,8 +19,10 @@ number changes, a card moves), so the memo caches the model's *choices* per cont
               place); a memo pick that did nothing or was undone counts against its look
 
 A context the model was asked about `trust_after` times is answered from the memo with the
-best-ranked element whose look is trusted (a Beta(1, 1) mean of its checks above `trust`: a look
-never checked is, one whose checks came out against it is not); with none, the model is asked.
+best-ranked element whose look is trusted (a Beta(1, 1) mean of its checks above `trust`; a look
+never checked here is trusted only if the model chose nothing else here -- one answer of two is
+no evidence that it stands for the other -- or as the next try after a pick that did nothing);
+with none, the model is asked.
 So a look the model does not pick here (a button that only ends a turn when nothing else can be
 done) is passed over for the next one, and where the right element moves with the situation (a
 map whose reachable nodes change every floor) the checks disagree and the model keeps being
@@ -31,8 +33,10 @@ pick that did nothing, the next trusted look is tried (a button once no card can
 when that does nothing too, or after an undone pick, the next decision goes to the model. The
 model is also asked now and then, with a probability that falls as the context gathers answers
 and the picked look gathers checks (1 / asks³ and 1 / (2 + checks)², never below `floor`), so a
-look trusted for want of checks is soon checked and a changed situation is noticed; everything
-is seeded, so runs repeat.
+look trusted on little evidence is soon checked and a changed situation is noticed. A look's
+checks in every context of the state count while none here went against it (experience is
+reused: what follows each of five card slots is one lesson, not five); everything is seeded, so
+runs repeat.
 """
 
 from __future__ import annotations
@@ -51,33 +55,24 @@ from agent.types import Action, Frame, Rect
 MAX_CONTEXTS = 4096
 RECENT = 4
 """A memo pick that brings back one of this many recent screens of the state undid something."""
-MAX_LOOKS = 32
-"""Distinct looks remembered per context (later ones count as one unknown look)."""
+MAX_LOOKS = 512
+"""Distinct looks remembered (later ones count as one unknown look)."""
 
 
 @dataclass
 class _Entry:
     choices: Counter[str] = field(default_factory=Counter)
-    looks: list[tuple[float, ...]] = field(default_factory=list)
     asks: int = 0
     agreed: Counter[str] = field(default_factory=Counter)
     disagreed: Counter[str] = field(default_factory=Counter)
     """Per look ("None": an element picked for its place), checks for and against the memo."""
 
-    def look(self, descriptor: tuple[float, ...], alike: float, add: bool = False) -> int | None:
-        """The index of the look `descriptor` shares (a new one when `add`), or None."""
-        if not descriptor:
-            return None
-        for i, seen in enumerate(self.looks):
-            if appearance_similarity(descriptor, seen) >= alike:
-                return i
-        if not add or len(self.looks) >= MAX_LOOKS:
-            return None
-        self.looks.append(descriptor)
-        return len(self.looks) - 1
-
-    def trust(self, look: str) -> float:
-        """How often a memo pick of `look` here matched the model (Beta(1, 1) mean of checks)."""
+    def trust(self, look: str, retry: bool = False) -> float:
+        """How often a memo pick of `look` here matched the model (Beta(1, 1) mean of checks).
+        A look never checked here counts only if the model chose nothing else here, or (`retry`)
+        as the model's other choice once its usual one did nothing."""
+        if not self.agreed[look] + self.disagreed[look] and not retry:
+            return float(all(_look(c) == look for c in self.choices))
         return (self.agreed[look] + 1) / (self.agreed[look] + self.disagreed[look] + 2)
 
 
@@ -107,10 +102,14 @@ class DecisionMemo:
         self.floor = floor
         self._rng = random.Random(seed)
         self._entries: dict[str, _Entry] = {}
+        self._looks: list[tuple[float, ...]] = []
+        self._checked: Counter[tuple[str, str]] = Counter()
+        """Per (state, look): how often memo picks of that look were checked, in any context."""
         self._failed = False
         self._retry = False
         self._last: _Last | None = None
         self._screen = ""
+        self._state = ""
         self._recent: dict[str, str] = {}
         """The last few screens of the state, oldest first, each with its context."""
         self._crossed: dict[str, set[str]] = {}
@@ -118,7 +117,8 @@ class DecisionMemo:
         self._pick: str | None = None
         """The choice the memo answers with (or would have, had the model not been asked)."""
         self._checks: list[str] = []
-        """The picks the model's answer is checked against: the top-ranked, and `_pick`."""
+        """The picks the model's answer is checked against: the top-ranked, and `_pick` (or the
+        best pick never checked here, when none is trusted)."""
         self.hits = 0
         """Decisions answered from the memo."""
         self.why: Counter[str] = Counter()
@@ -128,6 +128,7 @@ class DecisionMemo:
     def context(self, state_id: str, frame: Frame) -> str:
         """The context of this decision (and note whether the last action changed the screen)."""
         screen = screen_key(frame)
+        self._state = state_id
         last = self._last
         self._failed, self._retry, self._pick = False, False, None
         if last is None or last.state_id != state_id:
@@ -165,11 +166,13 @@ class DecisionMemo:
         self._checks = []
         if entry is not None and entry.choices:
             ranked = self._ranked(entry, marked, frame, self._crossed.get(self._screen, set()))
-            choices = [self._choice(entry, marked[i], frame) for i in ranked]
-            trusted = [k for k, c in enumerate(choices) if entry.trust(_look(c)) > self.trust]
+            choices = [self._choice(marked[i], frame) for i in ranked]
+            trusted = [c for c in choices if entry.trust(_look(c), self._retry) > self.trust]
             if trusted:
-                index, self._pick = ranked[trusted[0]], choices[trusted[0]]
-            self._checks = list(dict.fromkeys(choices[:1] + ([self._pick] if self._pick else [])))
+                index, self._pick = ranked[choices.index(trusted[0])], trusted[0]
+            # with none trusted, the best pick never checked here is checked (so it can be)
+            tried = trusted or [c for c in choices if entry.trust(_look(c), True) > self.trust]
+            self._checks = list(dict.fromkeys(choices[:1] + tried[:1]))
         if entry is None or entry.asks < self.trust_after:
             return self._ask("new")
         if self._failed and (not self._retry or index is None):
@@ -186,6 +189,8 @@ class DecisionMemo:
         the picked look gathers checks (1 / asks³ and 1 / (2 + checks)², never below `floor`),
         so a look trusted for want of checks is soon checked, and a changed situation noticed."""
         checks = entry.agreed[look] + entry.disagreed[look]
+        if not entry.disagreed[look]:
+            checks = max(checks, self._checked[(self._state, look)])
         return max(self.floor, 1.0 / entry.asks**3, 1.0 / (2 + checks) ** 2)
 
     def _ranked(
@@ -202,7 +207,7 @@ class DecisionMemo:
         by_look.pop("None", None)  # elements of no look count by their place only
         scored = []
         for i, cand in enumerate(marked):
-            choice = self._choice(entry, cand, frame)
+            choice = self._choice(cand, frame)
             look = _look(choice)
             if look in crossed:
                 continue
@@ -211,8 +216,20 @@ class DecisionMemo:
                 scored.append((votes, entry.choices[choice], -i))
         return [-k[2] for k in sorted(scored, reverse=True)]
 
-    def _choice(self, entry: _Entry, cand: Candidate, frame: Frame, add: bool = False) -> str:
-        return f"{box_key(cand.box, frame)}@{entry.look(cand.descriptor, self.alike, add)}"
+    def _choice(self, cand: Candidate, frame: Frame, add: bool = False) -> str:
+        return f"{box_key(cand.box, frame)}@{self._look_of(cand.descriptor, add)}"
+
+    def _look_of(self, descriptor: tuple[float, ...], add: bool = False) -> int | None:
+        """The index of the look `descriptor` shares (a new one when `add`), or None."""
+        if not descriptor:
+            return None
+        for i, seen in enumerate(self._looks):
+            if appearance_similarity(descriptor, seen) >= self.alike:
+                return i
+        if not add or len(self._looks) >= MAX_LOOKS:
+            return None
+        self._looks.append(descriptor)
+        return len(self._looks) - 1
 
     def _ask(self, why: str) -> None:
         """Count why the model is asked; None (no memo answer)."""
@@ -230,11 +247,12 @@ class DecisionMemo:
         choice = None
         if target is not None:
             cand = Candidate(target.box, target.descriptor, target.text)
-            choice = self._choice(entry, cand, frame, add=True)
+            choice = self._choice(cand, frame, add=True)
             entry.choices[choice] += 1
         for pick in self._checks:
             counts = entry.agreed if _alike(pick, choice) else entry.disagreed
             counts[_look(pick)] += 1
+            self._checked[(self._state, _look(pick))] += 1
         entry.asks += 1
 
     def acted_on(

@@ -165,7 +165,9 @@ def test_a_look_the_model_contradicted_here_is_passed_over_for_one_it_did_not() 
         answers += [index] if hit else []
         drive.decide("b", [BLUE], 0)
     assert answers, "the memo knows a pick here the model has not contradicted: it answers"
-    assert memo.why["untrusted"] == 0, "the context is not distrusted for grey's sake"
+    # red, never checked, is not trusted at once (the model chose grey here too): the model is
+    # asked once, which checks red, and from then on the memo answers red
+    assert memo.why["untrusted"] <= 1, "the context is not distrusted for grey's sake"
     assert set(answers) == {1}, "grey, the pick the model answered against twice, is passed over"
 
 
@@ -177,3 +179,31 @@ def test_an_element_of_a_new_look_counts_by_where_the_model_chose() -> None:
         drive.decide("b", [BLUE], 0)
     hit, index = drive.decide("a", [GREY, YELLOW], 0)
     assert hit and index == 1, "the model always chose the second slot, whatever stood there"
+
+
+def test_a_look_the_model_chose_only_once_of_two_here_is_not_answered_before_it_is_checked() -> (
+    None
+):
+    for seed in range(10):
+        drive = Driver(DecisionMemo(seed=seed))
+        drive.decide("a", [GREY, RED], 1)  # the model picked red here, once grey: mixed evidence
+        drive.decide("b", [BLUE], 0)
+        drive.decide("a", [GREY, RED], 0)
+        drive.decide("b", [BLUE], 0)
+        hit, index = drive.decide("a", [GREY, BLUE], 1)  # something new stands where red stood
+        assert not hit, f"seed {seed}: grey answered from the memo on one answer of two"
+
+
+def test_a_look_checked_in_one_context_of_a_state_is_not_rechecked_as_new_in_the_others() -> None:
+    rows = [[RED, GREY, BLUE], [GREY, RED, BLUE], [BLUE, GREY, RED]]
+    rechecks = 0
+    for seed in range(10):
+        memo = DecisionMemo(seed=seed)
+        drive = Driver(memo)
+        for i in range(150):  # red moves; where the last click landed makes contexts of "a"
+            colours = rows[(i * 7 // 3) % 3]
+            drive.decide("a", colours, colours.index(RED))
+        rechecks += memo.why["random"]
+    # each context learns where red is; its checks there count for the others (101 re-asks at
+    # random when every context checked red on its own)
+    assert rechecks <= 80, f"{rechecks} random re-asks of a look checked in the state already"

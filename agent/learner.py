@@ -425,11 +425,10 @@ def _changed_itself(step: Step, target: Target) -> bool:
     """Whether the click changed mostly its own target (see SELECTED_CHANGE)."""
     scale, b = step.before.scale, target.box
     box = Rect(round(b.x * scale), round(b.y * scale), round(b.w * scale), round(b.h * scale))
-    own, _ = changed_within(step.before.image, step.after.image, box)
     # what changed around it counts too: a lifted card leaves its old place
     pad_w, pad_h = box.w // 2, box.h // 2
     around = Rect(box.x - pad_w, box.y - pad_h, box.w + 2 * pad_w, box.h + 2 * pad_h)
-    _, share = changed_within(step.before.image, step.after.image, around)
+    own, share = changed_within(step.before.image, step.after.image, box, around)
     return own >= SELECTED_CHANGE and share >= SELECTED_SHARE
 
 

@@ -10,8 +10,8 @@ click acts, from the clicks on alike-looking targets (Laplace: a look never clic
                                        with the same selection (or none); under another
                                        selection a click counts OTHER_SELECTION
 Targets without a descriptor, or whose look was never clicked, match by key (a counter whose
-digits changed, another enemy where the last one stood). Only the last LIMIT clicks of a state count, so a
-dead button that wakes is found again.
+digits changed, another enemy where the last one stood). Only the last LIMIT clicks of a state
+count, so a dead button that wakes is found again.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ that moved or a resized window still gets clicked; when it cannot be found the r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -96,11 +97,10 @@ NEAR = 0.15
 
 def _at_place(box: Rect, proposals: Sequence[Candidate], width: float, height: float):
     """The proposal whose centre is nearest `box`'s centre, within NEAR of the diagonal."""
-    limit = NEAR * (width * width + height * height) ** 0.5
     c = box.center
-    best, best_d = None, limit
+    best, best_d = None, NEAR * math.hypot(width, height)
     for p in proposals:
-        d = ((p.box.center.x - c.x) ** 2 + (p.box.center.y - c.y) ** 2) ** 0.5
+        d = math.hypot(p.box.center.x - c.x, p.box.center.y - c.y)
         if d <= best_d:
             best, best_d = p.box, d
     return best

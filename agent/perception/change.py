@@ -72,20 +72,30 @@ def changed_fraction(
 
 
 def changed_within(
-    a: np.ndarray, b: np.ndarray, box: Rect, threshold: int = DEFAULT_PIXEL_THRESHOLD
+    a: np.ndarray,
+    b: np.ndarray,
+    box: Rect,
+    around: Rect | None = None,
+    threshold: int = DEFAULT_PIXEL_THRESHOLD,
 ) -> tuple[float, float]:
-    """How much changed inside `box` (image pixels): the fraction of its pixels that changed,
-    and its share of all the changed pixels (1.0, 1.0 when the images differ in shape)."""
+    """How much changed at `box` (image pixels): the fraction of its pixels that changed, and
+    the share of all the changed pixels that lie in `around` (default: the box itself); 1.0, 1.0
+    when the images differ in shape, 0.0, 0.0 for a box outside the image."""
     if a.shape != b.shape:
         return 1.0, 1.0
-    h, w = a.shape[:2]
-    x0, y0 = max(0, box.x), max(0, box.y)
-    x1, y1 = min(w, box.x + box.w), min(h, box.y + box.h)
-    if x1 <= x0 or y1 <= y0:
-        return 0.0, 0.0
     mask = changed_mask(a, b, threshold)
-    inside = np.count_nonzero(mask[y0:y1, x0:x1])
-    return inside / mask[y0:y1, x0:x1].size, inside / max(1, np.count_nonzero(mask))
+    inside = _crop(mask, box)
+    if not inside.size:
+        return 0.0, 0.0
+    near = inside if around is None else _crop(mask, around)
+    return np.count_nonzero(inside) / inside.size, np.count_nonzero(near) / max(
+        1, np.count_nonzero(mask)
+    )
+
+
+def _crop(image: np.ndarray, box: Rect) -> np.ndarray:
+    h, w = image.shape[:2]
+    return image[max(0, box.y) : min(h, box.y + box.h), max(0, box.x) : min(w, box.x + box.w)]
 
 
 def diff(

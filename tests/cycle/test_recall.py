@@ -29,6 +29,17 @@ NOW = Perceived(
 )
 
 
+def _painted(second: tuple[int, int, int]):
+    """A frame with BOXES painted red, `second`, blue and green, and its candidates."""
+    image = np.zeros((H, W, 3), np.uint8)
+    for box, colour in zip(
+        BOXES, [(200, 40, 40), second, (40, 40, 200), (40, 200, 40)], strict=True
+    ):
+        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
+    frame = Frame(image, 0, 0.0, Rect(0, 0, W, H))
+    return frame, tuple(Candidate(b, describe(image, b), "", 0.5) for b in BOXES)
+
+
 def _target(i: int):
     return NOW.candidates[i].target()
 
@@ -75,13 +86,7 @@ def test_what_just_did_nothing_is_not_clicked_again_until_the_screen_changes(tmp
 
 
 def test_what_looks_like_a_click_that_just_did_nothing_is_not_clicked_either(tmp_path):
-    image = np.zeros((H, W, 3), np.uint8)
-    for box, colour in zip(
-        BOXES, [(200, 40, 40), (200, 40, 40), (40, 40, 200), (40, 200, 40)], strict=True
-    ):
-        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
-    frame = Frame(image, 0, 0.0, Rect(0, 0, W, H))
-    cands = tuple(Candidate(b, describe(image, b), "", 0.5) for b in BOXES)
+    frame, cands = _painted((200, 40, 40))  # two red cards
     now = Perceived(frame, cands, Seen("st_s", "s-x", 9, False), None)
     graph = SkillGraph.open(tmp_path / "lib.sqlite")
     recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
@@ -91,13 +96,7 @@ def test_what_looks_like_a_click_that_just_did_nothing_is_not_clicked_either(tmp
 
 
 def test_a_skill_that_starts_with_what_is_selected_goes_on_from_its_second_step(tmp_path):
-    image = np.zeros((H, W, 3), np.uint8)
-    for box, colour in zip(
-        BOXES, [(200, 40, 40), (40, 200, 200), (40, 40, 200), (40, 200, 40)], strict=True
-    ):
-        image[box.y : box.y + box.h, box.x : box.x + box.w] = colour
-    frame = Frame(image, 0, 0.0, Rect(0, 0, W, H))
-    cands = tuple(Candidate(b, describe(image, b), "", 0.5) for b in BOXES)
+    frame, cands = _painted((40, 200, 200))
     graph = SkillGraph.open(tmp_path / "lib.sqlite")
     sid = graph.state("s-x", (0.0,)).id
     now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)

@@ -263,7 +263,7 @@ class Learner:
         target = getattr(step.action, "target", None)
         sid = before.seen.state_id
         self.affordances.note(sid, pending.selected, target, key, step.acted)
-        self.recall.clicked(key, target, step.acted)
+        self.recall.clicked(key, target, step.acted, run.skill.id if run else "")
         # a click that changed its own target, and the screen but not the state (and was not
         # undone), selected it; one that did nothing changed nothing, the selection included
         selects = (

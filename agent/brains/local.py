@@ -40,19 +40,34 @@ class OfflineProposer:
         arms = [
             Arm(k.id, k.value - (AVOID_PENALTY if k.avoided else 0.0), k.runs) for k in s.skills
         ]
-        if s.candidates and not (recipe.replay and arms):
+        pool, weights, tried_all = self._pool(s)
+        if any(weights) and not (recipe.replay and arms):
             bonus = 0.1 if s.untried else -0.2
             arms.append(Arm(EXPLORE, s.explore_value + bonus, s.explore_runs))
         if not arms:
-            return Proposal(action=self._anywhere(s), reason="nothing to click was seen")
+            reason = "nothing here may act" if s.candidates else "nothing to click was seen"
+            return Proposal(action=self._anywhere(s), reason=reason)
         arm = softmax_ucb(arms, s.visits, recipe.explore_bonus, self._rng)
         if arm.label != EXPLORE:
             return Proposal(
                 skill_id=arm.label, reason=f"softmax-UCB chose a skill ({arm.mean:.2f})"
             )
-        return Proposal(action=self._explore(s), reason="explore an element")
+        cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
+        b = cand.box
+        if not tried_all:
+            return Proposal(
+                action=Click(b.center.x, b.center.y, target=cand.target()),
+                reason="explore an element",
+            )
+        # its centre was tried already: a box may hold more than one thing, aim elsewhere in it
+        x = b.x + round(b.w * self._rng.uniform(0.2, 0.8))
+        y = b.y + round(b.h * self._rng.uniform(0.2, 0.8))
+        return Proposal(action=Click(x, y, target=cand.target()), reason="explore an element")
 
-    def _explore(self, s: Situation) -> Click:
+    def _pool(self, s: Situation) -> tuple[list[int], list[float], bool]:
+        """The candidates to explore, their weights, and whether all were tried already. A
+        weight 0 is something that may not be clicked now (it just did nothing, or closed the
+        game): with every weight 0 there is nothing to explore."""
         avoided = set(s.avoided)
         pool = [i for i in s.untried if i not in avoided]
         tried_all = not pool
@@ -64,16 +79,7 @@ class OfflineProposer:
             * (s.chances[i] ** 3 if s.chances else 1.0)
             for i in pool
         ]
-        if not any(weights):  # everything here did nothing just now (or closed the game)
-            return self._anywhere(s)
-        cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
-        b = cand.box
-        if not tried_all:
-            return Click(b.center.x, b.center.y, target=cand.target())
-        # its centre was tried already: a box may hold more than one thing, aim elsewhere in it
-        x = b.x + round(b.w * self._rng.uniform(0.2, 0.8))
-        y = b.y + round(b.h * self._rng.uniform(0.2, 0.8))
-        return Click(x, y, target=cand.target())
+        return pool, weights, tried_all
 
     def _anywhere(self, s: Situation) -> Click:
         w, h = int(s.frame.width / s.frame.scale), int(s.frame.height / s.frame.scale)

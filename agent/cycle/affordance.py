@@ -10,8 +10,10 @@ click acts, from the clicks on alike-looking targets (Laplace: a look never clic
                                        with the same selection (or none); under another
                                        selection a click counts OTHER_SELECTION
 Targets without a descriptor, or whose look was never clicked, match by key (a counter whose
-digits changed, another enemy where the last one stood). Only the last LIMIT clicks of a state
-count, so a dead button that wakes is found again.
+digits changed, another enemy where the last one stood). A look never clicked on this screen at all
+takes what alike looks did on the game's other screens (the last ELSEWHERE clicks): a label that
+did nothing on one combat screen is not tried again on the next. Only the last LIMIT clicks of a
+state count, so a dead button that wakes is found again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from agent.types import Target
 ALIKE = 0.85
 OTHER_SELECTION = 1 / 3
 LIMIT = 160
+ELSEWHERE = 640
 INERT = 0.3
 """Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
 
@@ -42,9 +45,12 @@ class _Click:
 
 
 def _look(target: Target | None) -> np.ndarray | None:
-    if target is None or len(target.descriptor) != LENGTH:
-        return None
-    return look(tuple(target.descriptor))
+    return look(tuple(target.descriptor)) if has_look(target) else None
+
+
+def has_look(target: Target | None) -> bool:
+    """Whether `target` has a look (an appearance descriptor) to compare."""
+    return target is not None and len(target.descriptor) == LENGTH
 
 
 def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
@@ -103,6 +109,7 @@ class Affordances:
     def __init__(self, limit: int = LIMIT) -> None:
         self._limit = limit
         self._clicks: dict[str, deque[_Click]] = {}
+        self._everywhere: deque[tuple[str, _Click]] = deque(maxlen=ELSEWHERE)
 
     def note(
         self,
@@ -113,8 +120,9 @@ class Affordances:
         acted: bool,
     ) -> None:
         """One click on `target` (coarse `key`) in a state, with `selected` selected before."""
-        clicks = self._clicks.setdefault(state_id, deque(maxlen=self._limit))
-        clicks.append(_Click(_look(target), key, selected is not None, _look(selected), acted))
+        click = _Click(_look(target), key, selected is not None, _look(selected), acted)
+        self._clicks.setdefault(state_id, deque(maxlen=self._limit)).append(click)
+        self._everywhere.append((state_id, click))
 
     def chances(
         self,
@@ -123,34 +131,46 @@ class Affordances:
         targets: Sequence[tuple[Target | None, str]],
     ) -> list[float]:
         """The chance that clicking each (target, key) acts now, in 0..1 (0.5 when unknown)."""
-        clicks = list(self._clicks.get(state_id, ()))
         if not targets:
             return []
-        if not clicks:
-            return [0.5] * len(targets)
-        weight = _selection_weights(clicks, selected)
-        acted = np.array([c.acted for c in clicks], np.float32)
-        match = np.zeros((len(targets), len(clicks)), np.float32)
         looks = [_look(t) for t, _ in targets]
-        have = [i for i, look in enumerate(looks) if look is not None]
-        known = [j for j, c in enumerate(clicks) if c.look is not None]
-        if have and known:
-            match[np.ix_(have, known)] = alike(
-                [looks[i] for i in have], [clicks[j].look for j in known]
-            )
+        here = list(self._clicks.get(state_id, ()))
+        w = _evidence(looks, here, selected)
+        acted = np.array([c.acted for c in here], np.float32)
+        known = w.sum(axis=1)
+        weight = _selection_weights(here, selected)
         for i, (_, key) in enumerate(targets):
-            if looks[i] is None:
-                match[i] = [c.look is None and c.key == key for c in clicks]
-            elif not (match[i] * weight).any():  # a look never clicked: what was at its place
-                match[i] = [c.key == key for c in clicks]
-        w = match * weight
-        return list(((w @ acted + 1.0) / (w.sum(axis=1) + 2.0)).astype(float))
+            if known[i] == 0:  # no look, or a look never clicked here: what was at its place
+                w[i] = [(c.key == key and (looks[i] is not None or c.look is None)) for c in here]
+                w[i] *= weight
+        p = (w @ acted + 1.0) / (w.sum(axis=1) + 2.0) if here else np.full(len(targets), 0.5)
+        unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
+        if unknown:  # nothing known on this screen: what alike looks did on the others
+            there = [c for s, c in self._everywhere if s != state_id]
+            far = _evidence([looks[i] for i in unknown], there, selected)
+            acted_there = np.array([c.acted for c in there], np.float32)
+            p[unknown] = (far @ acted_there + 1.0) / (far.sum(axis=1) + 2.0)
+        return [float(x) for x in p]
+
+
+def _evidence(
+    looks: Sequence[np.ndarray | None], clicks: Sequence[_Click], selected: Target | None
+) -> np.ndarray:
+    """How much each click counts for each look: alike looks, weighted by selection."""
+    match = np.zeros((len(looks), len(clicks)), np.float32)
+    have = [i for i, look in enumerate(looks) if look is not None]
+    known = [j for j, c in enumerate(clicks) if c.look is not None]
+    if have and known:
+        match[np.ix_(have, known)] = alike(
+            [looks[i] for i in have], [clicks[j].look for j in known]
+        )
+    return match * _selection_weights(clicks, selected)
 
 
 def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:
     """How much each click counts under the current selection: 1 for the same selection (or
     none for none), OTHER_SELECTION for another one, 0 across selected / not selected."""
-    under = np.array([c.under for c in clicks])
+    under = np.array([c.under for c in clicks], bool)
     if selected is None:
         return (~under).astype(np.float32)
     weight = under * np.float32(OTHER_SELECTION)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from agent.brains.base import Guideline, Situation, SkillView
-from agent.cycle.affordance import INERT, Affordances, alike_any
+from agent.cycle.affordance import INERT, Affordances, alike_any, has_look
 from agent.cycle.evolve import value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived
@@ -49,6 +49,8 @@ class Recall:
         """Keys of targets whose click closed the game (it had to be started again)."""
         self._dead_now: dict[str, Target | None] = {}
         """What did nothing since the screen last changed (key -> target)."""
+        self._dead_skills: set[str] = set()
+        """Skills a step of which did nothing since the screen last changed."""
         self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
         self._untried: tuple[Perceived | None, tuple[int, ...], tuple[float, ...]] = (None, (), ())
 
@@ -105,17 +107,9 @@ class Recall:
         first = {i: target_key(t.box, w, h) for i, t in firsts.items()}
         aimed = [(c.target(), k) for c, k in zip(now.candidates, keys, strict=True)]
         aimed += [(t, first[i]) for i, t in firsts.items()]
-        chances = self._affordances.chances(sid, selected, aimed)
-        # what closed the game is never clicked again, on any screen; what just did nothing is
-        # not clicked again until something changes the screen
-        dead = self._dead_alike([t for t, _ in aimed])
-        if all(k in self._dead_now or d for (_, k), d in zip(aimed, dead, strict=True)):
-            self._dead_now.clear()  # everything did nothing: something may have woken since
-            dead = [False] * len(aimed)
-        never = self.closers | self._dead_now.keys()
-        chances = [
-            0.0 if k in never or d else p for p, (_, k), d in zip(chances, aimed, dead, strict=True)
-        ]
+        chances = self._ruled_out(
+            aimed, self._affordances.chances(sid, selected, aimed), list(firsts)
+        )
         n = len(keys)
         alive = {i for i, p in zip(firsts, chances[n:], strict=True) if p >= INERT}
         self.offered = [k for k in self.offered if k.id in alive]
@@ -139,7 +133,9 @@ class Recall:
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None:
             hint_key = label_of(hint, now.frame)[0]
-            hint = hint if hint_key in keys and hint_key not in never else None
+            aim = (getattr(hint, "target", None), hint_key)
+            ruled_out = hint_key in self.closers or self._dead([aim])[0]
+            hint = hint if hint_key in keys and not ruled_out else None
         total, runs = self._explore.get(context, (0.0, 0))
         if primer:
             avoid = set()  # guidelines were learnt with nothing selected
@@ -213,26 +209,60 @@ class Recall:
         total, runs = self._rewards[skill_id]
         self._rewards[skill_id] = (total - reward, runs)
 
+    def _ruled_out(
+        self, aimed: list[tuple[Target | None, str]], chances: list[float], skill_ids: list[str]
+    ) -> list[float]:
+        """`chances` of the `aimed` (target, key) pairs, the last ones the first clicks of
+        `skill_ids`, with what may not be clicked now set to 0: what closed the game (never, on
+        any screen), and what just did nothing, looks like it, or starts a skill that just did
+        (not until a click changes the screen). When nothing else may act, nothing is ruled out
+        for doing nothing: something may have woken since."""
+        n = len(aimed) - len(skill_ids)
+        while True:
+            dead = self._dead(aimed)
+            dead[n:] = [
+                d or i in self._dead_skills for d, i in zip(dead[n:], skill_ids, strict=True)
+            ]
+            out = [
+                0.0 if d or k in self.closers else p
+                for p, (_, k), d in zip(chances, aimed, dead, strict=True)
+            ]
+            if any(p >= INERT for p in out) or not (self._dead_now or self._dead_skills):
+                return out
+            self._dead_now.clear()
+            self._dead_skills.clear()
+
+    def _dead(self, aimed: list[tuple[Target | None, str]]) -> list[bool]:
+        """Whether each (target, key) just did nothing: alike in look and shape to a click that
+        did (agent.cycle.affordance.alike_any), or, where either has no look, at its key."""
+        alike = alike_any([t for t, _ in aimed], list(self._dead_now.values()))
+        return [
+            a or (k in self._dead_now and not (has_look(t) and has_look(self._dead_now[k])))
+            for a, (t, k) in zip(alike, aimed, strict=True)
+        ]
+
     def may_act(self, now: Perceived, selected: Target | None, action: Action) -> bool:
-        """Whether a click may act now: its target did not just do nothing here, and things
-        that look like it did act here with this selection (or were never clicked)."""
+        """Whether a click may act now: its target did not just do nothing here (nor anything
+        like it), and things that look like it did act here with this selection (or were never
+        clicked)."""
         key = label_of(action, now.frame)[0]
         target = getattr(action, "target", None)
-        if key in self._dead_now or key in self.closers or self._dead_alike([target])[0]:
+        if key in self.closers or self._dead([(target, key)])[0]:
             return False
         chance = self._affordances.chances(now.seen.state_id, selected, [(target, key)])[0]
         return chance >= INERT
 
-    def clicked(self, key: str, target: Target | None, acted: bool) -> None:
-        """A click on `target` (key `key`) acted or did nothing: what did nothing on this
-        screen, and what looks like it, is not clicked again until a click changes the screen."""
+    def clicked(self, key: str, target: Target | None, acted: bool, skill_id: str = "") -> None:
+        """A click on `target` (key `key`; a step of skill `skill_id`) acted or did nothing:
+        what did nothing on this screen, what looks like it and the skill it was a step of are
+        not clicked again until a click changes the screen."""
         if acted:
             self._dead_now.clear()
+            self._dead_skills.clear()
         else:
             self._dead_now[key] = target
-
-    def _dead_alike(self, targets: list[Target | None]) -> list[bool]:
-        return alike_any(targets, list(self._dead_now.values()))
+            if skill_id:
+                self._dead_skills.add(skill_id)
 
     def untried(self, now: Perceived) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """The untried candidate indices and every candidate's chance to act computed for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from agent.brains.base import Situation
+from agent.brains.base import Situation, SkillView
 from agent.brains.local import OfflineProposer
 from agent.cycle.affordance import INERT, Affordances
 from agent.cycle.strategy import Recipe
@@ -46,7 +46,10 @@ def test_a_look_that_never_acted_is_known_dead_wherever_it_is():
     disc, square = memory.chances("s", None, _keyed([DISCS[2], SQUARES[2]]))
     assert disc < INERT, "the third disc, never clicked, looks like the dead ones"
     assert square > 0.5, "a button that looks like one that worked is likely to work"
-    assert memory.chances("other state", None, _keyed([DISCS[2]])) == [0.5]
+    assert memory.chances("other", None, _keyed([DISCS[2]]))[0] < INERT, "known from elsewhere"
+    memory.note("other", None, _target(DISCS[1]), "cell b", acted=True)
+    assert memory.chances("other", None, _keyed([DISCS[2]]))[0] > 0.5, "this screen's own clicks"
+    assert memory.chances("third", None, _keyed([DISCS[2]]))[0] < INERT, "four dead, one alive"
 
 
 def test_what_does_nothing_alone_may_act_with_something_selected():
@@ -83,3 +86,16 @@ def test_exploring_rarely_clicks_what_looks_dead():
     picks = [proposer.propose(situation, recipe).action for _ in range(300)]
     on_discs = sum(any(b.contains(p.x, p.y) for b in DISCS) for p in picks)
     assert on_discs < 300 * 0.05, "six times less likely to act: rarely clicked"
+
+
+def test_with_nothing_that_may_act_to_explore_a_skill_is_chosen_never_a_blind_click():
+    frame = Frame(IMAGE, 0, 0.0, Rect(0, 0, 640, 360))
+    cands = tuple(Candidate(b, describe(IMAGE, b), "", 0.5) for b in SQUARES)
+    end_turn = SkillView("s1", "click 'End Turn'", 1, 0.1, 40)
+    situation = Situation(
+        frame, "s", cands, (), (), (end_turn,), (), (), visits=50, explore_value=0.9,
+        chances=(0.0, 0.0, 0.0),
+    )  # fmt: skip
+    proposer, recipe = OfflineProposer(seed=1), Recipe(name="explore")
+    picks = [proposer.propose(situation, recipe) for _ in range(50)]
+    assert all(p.skill_id == "s1" for p in picks), "everything on screen just did nothing"

@@ -125,3 +125,36 @@ def test_a_skill_that_starts_with_what_is_selected_goes_on_from_its_second_step(
         "card": 0,
         "other card then target": 0,
     }
+
+
+def test_what_did_nothing_rules_out_only_what_looks_like_it_not_all_at_its_place(tmp_path):
+    # A label that did nothing shares its coarse cell with a button (a text just above it):
+    # the button, which looks different, may still be clicked.
+    frame, cands = _painted((40, 200, 200))
+    now = Perceived(frame, cands, Seen("st_s", "s-x", 9, False), None)
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    label = Rect(365, 228, 160, 44)  # the same cell and size bucket, another look and shape
+    label_target = Candidate(label, describe(frame.image * 0 + 90, label), "", 0.5).target()
+    assert target_key(label, W, H) == target_key(BOXES[3], W, H)
+    recall.clicked(target_key(label, W, H), label_target, acted=False)
+    assert 3 in recall.situation(now, (), {}).untried
+
+
+def test_a_skill_a_step_of_which_did_nothing_is_not_offered_until_the_screen_changes(tmp_path):
+    frame, cands = _painted((40, 200, 200))
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    sid = graph.state("s-x", (0.0,)).id
+    now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)
+    c = cands[2]
+    click = Click(c.box.center.x, c.box.center.y, target=c.target())
+    skill = graph.add_skill(
+        Skill.create([step_from_action(click, frame)], scope="t", name="bar"), available_in=[sid]
+    )
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]
+    # its click landed beside its old place (grounded elsewhere), and did nothing
+    recall.clicked("cell elsewhere", None, acted=False, skill_id=skill.id)
+    assert recall.situation(now, (), {}).skills == ()
+    recall.clicked(target_key(BOXES[0], W, H), cands[0].target(), acted=True)
+    assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]

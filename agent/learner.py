@@ -374,6 +374,7 @@ class Learner:
         self._run = None
         if run.acted == [False]:  # its first click did nothing: it does not apply now (a card
             # without the energy to play it); the affordance memory counts that, not its stats
+            self.recall.idle(run.skill.id)
             self.chains.reset()
             self.book.consolidate(pending.choice, j, cost)
             return "", cost

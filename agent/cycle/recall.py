@@ -44,7 +44,10 @@ class Recall:
         self._guidelines: dict[str, tuple[int, tuple[Guideline, ...]]] = {}
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
+        self._idle: dict[str, int] = {}
         self._inert: dict[str, set[str]] = {}
+        self._under: dict[str, dict[str, bool]] = {}
+        """Per state, keys clicked with something selected: whether any such click acted."""
         self.closers: set[str] = set()
         """Keys of targets whose click closed the game (it had to be started again)."""
         self._dead_now: dict[str, Target | None] = {}
@@ -127,8 +130,10 @@ class Recall:
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
         if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy;
             # the affordance memory's chance, above, says what did nothing after selections)
-            inert = self._inert.get(sid, set())
-            untried = tuple(i for i in untried if keys[i] in inert)
+            # and not what never acted after any selection here (a label; a card played on an
+            # enemy acts, and the enemy is tried with every card)
+            inert, under = self._inert.get(sid, set()), self._under.get(sid, {})
+            untried = tuple(i for i in untried if keys[i] in inert and under.get(keys[i], True))
         self._untried = (now, untried, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None:
@@ -166,7 +171,8 @@ class Recall:
     def _view(self, skill: Skill, avoided: bool, goes_on: bool) -> SkillView:
         """How the proposer sees `skill`; `goes_on`: from its second step (its first click is
         what is selected now)."""
-        n, runs, start = len(skill.steps), skill.totals.runs, int(goes_on)
+        n, start = len(skill.steps), int(goes_on)
+        runs = skill.totals.runs + self._idle.get(skill.id, 0)
         avoided = avoided and not start
         return SkillView(skill.id, skill.name, n, self.mean(skill), runs, avoided, start)
 
@@ -186,6 +192,14 @@ class Recall:
         total, runs = self._rewards.get(skill_id, (0.0, 0))
         self._rewards[skill_id] = (total + reward, runs + 1)
         self._rewarded.append((skill_id, reward))
+
+    def idle(self, skill_id: str) -> None:
+        """A run of the skill whose first click did nothing: not held against it in the library
+        (it did not apply then: a card without the energy to play it), but this process's bandit
+        counts it, with no reward, so a skill that rarely applies is not tried every turn."""
+        total, runs = self._rewards.get(skill_id, (0.0, 0))
+        self._rewards[skill_id] = (total, runs + 1)
+        self._idle[skill_id] = self._idle.get(skill_id, 0) + 1
 
     def undo_last(self) -> None:
         """Take back the reward of the last skill run: what came after undid it."""
@@ -273,10 +287,14 @@ class Recall:
         self, sid: str, action: Action, frame: Frame, reward: float, acted: bool = True
     ) -> None:
         """Remember an explored target as tried in a context (a state, or state|primer), and,
-        with nothing selected, whether it did nothing on its own (inert)."""
+        with nothing selected, whether it did nothing on its own (inert); with something
+        selected, whether it ever acted after a selection here."""
         key = label_of(action, frame)[0]
         self._tried.setdefault(sid, set()).add(key)
-        if "|" not in sid:
+        if "|" in sid:
+            under = self._under.setdefault(sid.split("|")[0], {})
+            under[key] = under.get(key, False) or acted
+        else:
             inert = self._inert.setdefault(sid, set())
             if acted:
                 inert.discard(key)

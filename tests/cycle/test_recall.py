@@ -158,3 +158,35 @@ def test_a_skill_a_step_of_which_did_nothing_is_not_offered_until_the_screen_cha
     assert recall.situation(now, (), {}).skills == ()
     recall.clicked(target_key(BOXES[0], W, H), cands[0].target(), acted=True)
     assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]
+
+
+def test_what_never_acted_after_any_selection_is_not_tried_with_each_new_one(tmp_path):
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    keys = [target_key(b, W, H) for b in BOXES]
+    for i in (2, 3):  # alone, the header text (2) and the target (3) do nothing
+        recall.note_explored("st_s", _click(i), FRAME, 0.0, acted=False)
+    # with the first card selected, the header did nothing and the target acted
+    recall.note_explored(f"st_s|{keys[0]}", _click(2), FRAME, 0.0, acted=False)
+    recall.note_explored(f"st_s|{keys[0]}", _click(3), FRAME, 1.0, acted=True)
+    other = recall.situation(NOW, (), {}, primer=keys[1], selected=_target(1))
+    assert other.untried == (3,), "the other card is tried on the target, not on the header"
+
+
+def test_a_skill_that_did_not_apply_is_not_tried_every_turn(tmp_path):
+    frame, cands = _painted((40, 200, 200))
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    sid = graph.state("s-x", (0.0,)).id
+    now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)
+    c = cands[3]
+    click = Click(c.box.center.x, c.box.center.y, target=c.target())
+    skill = graph.add_skill(
+        Skill.create([step_from_action(click, frame)], scope="t", name="box"), available_in=[sid]
+    )
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    (before,) = recall.situation(now, (), {}).skills
+    for _ in range(3):  # its first click did nothing, three times
+        recall.idle(skill.id)
+    (after,) = recall.situation(now, (), {}).skills
+    assert after.runs == before.runs + 3 and after.value < before.value
+    assert graph.get(skill.id).totals.runs == 0, "the library's stats do not count it"

@@ -287,6 +287,8 @@ class Learner:
         selecting = pending.primer is not None
         if failed and recipe.reflect and (not selecting or recipe.reflect_with != "offline"):
             reflection = self._reflect(step, before, judgement, key, label, recipe, pending.primer)
+            if step.acted:  # it did something, not what was expected: not again right after
+                self.recall.skip_next = (key, run.skill.id if run else "")
         skill_id, cost = self._learn(step, pending, after, judgement, selects)  # 7, 8
         self.evolver.tick(judgement.progressive)
         if setback:
@@ -344,7 +346,9 @@ class Learner:
         if run is None:  # an exploration
             primer = pending.primer
             context = f"{before.seen.state_id}|{primer.key}" if primer else before.seen.state_id
-            self.recall.note_explored(context, step.action, step.before, j.reward, j.acted)
+            self.recall.note_explored(
+                context, step.action, step.before, j.reward, j.acted, pending.selected
+            )
             if not j.acted:  # nothing changed: what was selected still is
                 self.chains.reset()
                 self.book.consolidate(pending.choice, j, cost)

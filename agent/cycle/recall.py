@@ -46,12 +46,15 @@ class Recall:
         self._rewards: dict[str, tuple[float, int]] = {}
         self._idle: dict[str, int] = {}
         self._inert: dict[str, set[str]] = {}
-        self._under: dict[str, dict[str, bool]] = {}
-        """Per state, keys clicked with something selected: whether any such click acted."""
+        self._under: dict[str, dict[str, list[Target | None] | None]] = {}
+        """Per state, keys clicked with something selected: None once such a click acted, else
+        the selections they did nothing with."""
         self.closers: set[str] = set()
         """Keys of targets whose click closed the game (it had to be started again)."""
         self._dead_now: dict[str, Target | None] = {}
         """What did nothing since the screen last changed (key -> target)."""
+        self.skip_next = ("", "")
+        """What failed and was reflected on (key, skill id): not the next decision's."""
         self._dead_skills: set[str] = set()
         """Skills a step of which did nothing since the screen last changed."""
         self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
@@ -130,10 +133,15 @@ class Recall:
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
         if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy;
             # the affordance memory's chance, above, says what did nothing after selections)
-            # and not what never acted after any selection here (a label; a card played on an
-            # enemy acts, and the enemy is tried with every card)
+            # and not what never acted after a selection here and did nothing after one like
+            # this (a label is not tried with every card; an enemy is, with every kind of card)
             inert, under = self._inert.get(sid, set()), self._under.get(sid, {})
-            untried = tuple(i for i in untried if keys[i] in inert and under.get(keys[i], True))
+            untried = tuple(
+                i
+                for i in untried
+                if keys[i] in inert
+                and ((dead := under.get(keys[i])) is None or not alike_any([selected], dead)[0])
+            )
         self._untried = (now, untried, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None:
@@ -229,8 +237,9 @@ class Recall:
         """`chances` of the `aimed` (target, key) pairs, the last ones the first clicks of
         `skill_ids`, with what may not be clicked now set to 0: what closed the game (never, on
         any screen), and what just did nothing, looks like it, or starts a skill that just did
-        (not until a click changes the screen). When nothing else may act, nothing is ruled out
-        for doing nothing: something may have woken since."""
+        (not until a click changes the screen), and for this decision only, what just failed and
+        was reflected on. When nothing else may act, nothing is ruled out for doing nothing:
+        something may have woken since."""
         n = len(aimed) - len(skill_ids)
         while True:
             dead = self._dead(aimed)
@@ -242,9 +251,17 @@ class Recall:
                 for p, (_, k), d in zip(chances, aimed, dead, strict=True)
             ]
             if any(p >= INERT for p in out) or not (self._dead_now or self._dead_skills):
-                return out
+                break
             self._dead_now.clear()
             self._dead_skills.clear()
+        # what just failed and was reflected on is not clicked right after, if anything else is
+        key, skill = self.skip_next
+        self.skip_next = ("", "")
+        skipped = [0.0 if k == key else p for p, (_, k) in zip(out, aimed, strict=True)]
+        skipped[n:] = [
+            0.0 if i == skill else p for p, i in zip(skipped[n:], skill_ids, strict=True)
+        ]
+        return skipped if any(p >= INERT for p in skipped) else out
 
     def _dead(self, aimed: list[tuple[Target | None, str]]) -> list[bool]:
         """Whether each (target, key) just did nothing: alike in look and shape to a click that
@@ -284,16 +301,26 @@ class Recall:
         return self._untried[1:] if self._untried[0] is now else ((), ())
 
     def note_explored(
-        self, sid: str, action: Action, frame: Frame, reward: float, acted: bool = True
+        self,
+        sid: str,
+        action: Action,
+        frame: Frame,
+        reward: float,
+        acted: bool = True,
+        selected: Target | None = None,
     ) -> None:
         """Remember an explored target as tried in a context (a state, or state|primer), and,
-        with nothing selected, whether it did nothing on its own (inert); with something
-        selected, whether it ever acted after a selection here."""
+        with nothing selected, whether it did nothing on its own (inert); with `selected`
+        selected, whether it ever acted after a selection here, else what it did nothing with."""
         key = label_of(action, frame)[0]
         self._tried.setdefault(sid, set()).add(key)
         if "|" in sid:
             under = self._under.setdefault(sid.split("|")[0], {})
-            under[key] = under.get(key, False) or acted
+            dead = under.get(key, [])
+            if acted or dead is None:
+                under[key] = None
+            else:
+                under[key] = [*dead[-7:], selected]
         else:
             inert = self._inert.setdefault(sid, set())
             if acted:

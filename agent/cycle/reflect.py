@@ -59,15 +59,15 @@ class OfflineReflector:
 
 
 def _corrected(trial: Trial) -> Click | None:
-    """The element likeliest to act, untried ones first among equals (never one known to do
-    nothing; list order when chances are unknown)."""
+    """The untried element likeliest to act (never one known to do nothing; list order when
+    chances are unknown). With everything tried there is none: the bandit, which knows what each
+    skill here has been worth, chooses (the likeliest to act, always the same button that ends a
+    turn, was a habit, not a correction)."""
     width = trial.frame.width / trial.frame.scale
     height = trial.frame.height / trial.frame.scale
     chances = trial.chances or (1.0,) * len(trial.candidates)
-    untried = set(trial.untried)
     pool = sorted(
-        (i for i, p in enumerate(chances) if p >= INERT),
-        key=lambda i: (-round(chances[i], 1), i not in untried),
+        (i for i in trial.untried if chances[i] >= INERT), key=lambda i: -round(chances[i], 1)
     )
     failed = (getattr(trial.action, "x", -1_000), getattr(trial.action, "y", -1_000))
     for i in pool:

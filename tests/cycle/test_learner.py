@@ -9,10 +9,11 @@ from agent.brains.random import RandomClicker
 from agent.cycle.reflect import label_of
 from agent.learner import Learner, LearnerSettings
 from agent.loop import run_episode
+from agent.session import progress_signal
 from skills.graph import SkillGraph
 
 SIZE = (640, 360)
-STEPS = 150
+STEPS = 200  # the first sequence becomes a skill by step 30-180 (seeds 1-3)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,9 @@ def test_in_combat_it_learns_to_play_cards_on_enemies_not_only_to_end_turns(tmp_
     from agent.types import action_points
 
     game = games.make("spire", seed=1, size=SIZE)
-    learner = Learner(SkillGraph.open(tmp_path / "lib.sqlite"), LearnerSettings(seed=1))
+    # as in play: the game's profile declares its progress signal (the floor number on screen)
+    settings = LearnerSettings(seed=1, progress=progress_signal("spire"))
+    learner = Learner(SkillGraph.open(tmp_path / "lib.sqlite"), settings)
     truth, plays, full_ends = game.probe(), 0, 0
     for step in run_episode(game, learner, max_steps=400):
         if truth.screen == "combat" and step.acted:

@@ -160,17 +160,23 @@ def test_a_skill_a_step_of_which_did_nothing_is_not_offered_until_the_screen_cha
     assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]
 
 
-def test_what_never_acted_after_any_selection_is_not_tried_with_each_new_one(tmp_path):
-    graph = SkillGraph.open(tmp_path / "lib.sqlite")
-    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+def test_what_did_nothing_after_a_selection_is_not_tried_with_each_like_one(tmp_path):
     keys = [target_key(b, W, H) for b in BOXES]
-    for i in (2, 3):  # alone, the header text (2) and the target (3) do nothing
-        recall.note_explored("st_s", _click(i), FRAME, 0.0, acted=False)
-    # with the first card selected, the header did nothing and the target acted
-    recall.note_explored(f"st_s|{keys[0]}", _click(2), FRAME, 0.0, acted=False)
-    recall.note_explored(f"st_s|{keys[0]}", _click(3), FRAME, 1.0, acted=True)
-    other = recall.situation(NOW, (), {}, primer=keys[1], selected=_target(1))
-    assert other.untried == (3,), "the other card is tried on the target, not on the header"
+
+    def untried_with_card_1(second):  # card 1 painted `second`; card 0 is red
+        frame, cands = _painted(second)
+        now = Perceived(frame, cands, Seen("st_s", "s-x", 9, False), None)
+        graph = SkillGraph.open(tmp_path / f"lib{second}.sqlite")
+        recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+        for i in (2, 3):  # alone, the header text (2) and the target (3) do nothing
+            recall.note_explored("st_s", _click(i), frame, 0.0, acted=False)
+        with_0 = f"st_s|{keys[0]}"  # with card 0 selected: the header did nothing, the target acted
+        recall.note_explored(with_0, _click(2), frame, 0.0, False, cands[0].target())
+        recall.note_explored(with_0, _click(3), frame, 1.0, True, cands[0].target())
+        return recall.situation(now, (), {}, primer=keys[1], selected=cands[1].target()).untried
+
+    assert untried_with_card_1((200, 40, 40)) == (3,), "a like card: not on the header again"
+    assert untried_with_card_1((40, 200, 200)) == (2, 3), "another kind of card: try both"
 
 
 def test_a_skill_that_did_not_apply_is_not_tried_every_turn(tmp_path):

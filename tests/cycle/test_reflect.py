@@ -100,13 +100,16 @@ def test_at_most_three_guidelines_are_kept_on_a_state_and_recalled_there(tmp_pat
     graph.close()
 
 
-def test_with_nothing_untried_the_correction_is_the_element_likeliest_to_act():
-    # Every element was tried: the correction is the one the affordance memory says acts, never
-    # the first one listed when that is known to do nothing (it was repeated hundreds of times).
+def test_the_correction_is_the_untried_element_likeliest_to_act_and_none_once_all_were_tried():
+    # Never the first one listed when that is known to do nothing (it was repeated hundreds of
+    # times); and once every element was tried, no correction: the likeliest to act was always
+    # the button that ends a turn, a habit that lost fights, and the bandit knows better.
     base = _trial(HISTORY)
-    dead_first = Trial(**{**base.__dict__, "untried": (), "chances": (0.1, 0.2, 0.8)})
+    dead_first = Trial(**{**base.__dict__, "untried": (0, 1, 2), "chances": (0.1, 0.2, 0.8)})
     corrected = OfflineReflector().reflect(dead_first, RECIPE).corrected
     assert corrected is not None and corrected.target is not None
     assert corrected.target.box == base.candidates[2].box
-    all_dead = Trial(**{**base.__dict__, "untried": (), "chances": (0.1, 0.2, 0.25)})
+    all_tried = Trial(**{**base.__dict__, "untried": (), "chances": (0.1, 0.2, 0.8)})
+    assert OfflineReflector().reflect(all_tried, RECIPE).corrected is None
+    all_dead = Trial(**{**base.__dict__, "untried": (0, 1, 2), "chances": (0.1, 0.2, 0.25)})
     assert OfflineReflector().reflect(all_dead, RECIPE).corrected is None

@@ -263,7 +263,8 @@ class Learner:
         target = getattr(step.action, "target", None)
         sid = before.seen.state_id
         self.affordances.note(sid, pending.selected, target, key, step.acted)
-        self.recall.clicked(key, target, step.acted, run.skill.id if run else "")
+        ran = run.skill.id if run else ""  # the skill this click was a step of
+        self.recall.clicked(key, target, step.acted, ran)
         # a click that changed its own target, and the screen but not the state (and was not
         # undone), selected it; one that did nothing changed nothing, the selection included
         selects = (
@@ -288,7 +289,7 @@ class Learner:
         if failed and recipe.reflect and (not selecting or recipe.reflect_with != "offline"):
             reflection = self._reflect(step, before, judgement, key, label, recipe, pending.primer)
             if step.acted:  # it did something, not what was expected: not again right after
-                self.recall.skip_next = (key, run.skill.id if run else "")
+                self.recall.skip_next = (key, ran)
         skill_id, cost = self._learn(step, pending, after, judgement, selects)  # 7, 8
         self.evolver.tick(judgement.progressive)
         if setback:

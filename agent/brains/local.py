@@ -54,14 +54,10 @@ class OfflineProposer:
             )
         cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
         b = cand.box
-        if not tried_all:
-            return Proposal(
-                action=Click(b.center.x, b.center.y, target=cand.target()),
-                reason="explore an element",
-            )
-        # its centre was tried already: a box may hold more than one thing, aim elsewhere in it
-        x = b.x + round(b.w * self._rng.uniform(0.2, 0.8))
-        y = b.y + round(b.h * self._rng.uniform(0.2, 0.8))
+        x, y = b.center.x, b.center.y
+        if tried_all:  # its centre was tried: a box may hold more than one thing, aim elsewhere
+            x = b.x + round(b.w * self._rng.uniform(0.2, 0.8))
+            y = b.y + round(b.h * self._rng.uniform(0.2, 0.8))
         return Proposal(action=Click(x, y, target=cand.target()), reason="explore an element")
 
     def _pool(self, s: Situation) -> tuple[list[int], list[float], bool]:

@@ -135,10 +135,10 @@ class Affordances:
             return []
         looks = [_look(t) for t, _ in targets]
         here = list(self._clicks.get(state_id, ()))
-        w = _evidence(looks, here, selected)
+        weight = _selection_weights(here, selected)
+        w = _evidence(looks, here, weight)
         acted = np.array([c.acted for c in here], np.float32)
         known = w.sum(axis=1)
-        weight = _selection_weights(here, selected)
         for i, (_, key) in enumerate(targets):
             if known[i] == 0:  # no look, or a look never clicked here: what was at its place
                 w[i] = [(c.key == key and (looks[i] is not None or c.look is None)) for c in here]
@@ -147,16 +147,17 @@ class Affordances:
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
             there = [c for s, c in self._everywhere if s != state_id]
-            far = _evidence([looks[i] for i in unknown], there, selected)
+            far = _evidence([looks[i] for i in unknown], there, _selection_weights(there, selected))
             acted_there = np.array([c.acted for c in there], np.float32)
             p[unknown] = (far @ acted_there + 1.0) / (far.sum(axis=1) + 2.0)
         return [float(x) for x in p]
 
 
 def _evidence(
-    looks: Sequence[np.ndarray | None], clicks: Sequence[_Click], selected: Target | None
+    looks: Sequence[np.ndarray | None], clicks: Sequence[_Click], weight: np.ndarray
 ) -> np.ndarray:
-    """How much each click counts for each look: alike looks, weighted by selection."""
+    """How much each click counts for each look: alike looks, times the click's `weight` (its
+    selection's, see _selection_weights)."""
     match = np.zeros((len(looks), len(clicks)), np.float32)
     have = [i for i, look in enumerate(looks) if look is not None]
     known = [j for j, c in enumerate(clicks) if c.look is not None]
@@ -164,7 +165,7 @@ def _evidence(
         match[np.ix_(have, known)] = alike(
             [looks[i] for i in have], [clicks[j].look for j in known]
         )
-    return match * _selection_weights(clicks, selected)
+    return match * weight
 
 
 def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:

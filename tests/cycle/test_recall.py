@@ -141,22 +141,27 @@ def test_what_did_nothing_rules_out_only_what_looks_like_it_not_all_at_its_place
     assert 3 in recall.situation(now, (), {}).untried
 
 
-def test_a_skill_a_step_of_which_did_nothing_is_not_offered_until_the_screen_changes(tmp_path):
+def _one_click_skill(tmp_path, i: int):
+    """A painted screen's state in a new library with a skill that clicks BOXES[i] there:
+    (graph, the perceived screen, the skill)."""
     frame, cands = _painted((40, 200, 200))
     graph = SkillGraph.open(tmp_path / "lib.sqlite")
     sid = graph.state("s-x", (0.0,)).id
     now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)
-    c = cands[2]
+    c = cands[i]
     click = Click(c.box.center.x, c.box.center.y, target=c.target())
-    skill = graph.add_skill(
-        Skill.create([step_from_action(click, frame)], scope="t", name="bar"), available_in=[sid]
-    )
+    skill = Skill.create([step_from_action(click, frame)], scope="t", name=f"click {i}")
+    return graph, now, graph.add_skill(skill, available_in=[sid])
+
+
+def test_a_skill_a_step_of_which_did_nothing_is_not_offered_until_the_screen_changes(tmp_path):
+    graph, now, skill = _one_click_skill(tmp_path, 2)
     recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
     assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]
     # its click landed beside its old place (grounded elsewhere), and did nothing
     recall.clicked("cell elsewhere", None, acted=False, skill_id=skill.id)
     assert recall.situation(now, (), {}).skills == ()
-    recall.clicked(target_key(BOXES[0], W, H), cands[0].target(), acted=True)
+    recall.clicked(target_key(BOXES[0], W, H), now.candidates[0].target(), acted=True)
     assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]
 
 
@@ -180,15 +185,7 @@ def test_what_did_nothing_after_a_selection_is_not_tried_with_each_like_one(tmp_
 
 
 def test_a_skill_that_did_not_apply_is_not_tried_every_turn(tmp_path):
-    frame, cands = _painted((40, 200, 200))
-    graph = SkillGraph.open(tmp_path / "lib.sqlite")
-    sid = graph.state("s-x", (0.0,)).id
-    now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)
-    c = cands[3]
-    click = Click(c.box.center.x, c.box.center.y, target=c.target())
-    skill = graph.add_skill(
-        Skill.create([step_from_action(click, frame)], scope="t", name="box"), available_in=[sid]
-    )
+    graph, now, skill = _one_click_skill(tmp_path, 3)
     recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
     (before,) = recall.situation(now, (), {}).skills
     for _ in range(3):  # its first click did nothing, three times

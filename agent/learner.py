@@ -289,7 +289,7 @@ class Learner:
         if failed and recipe.reflect and (not selecting or recipe.reflect_with != "offline"):
             reflection = self._reflect(step, before, judgement, key, label, recipe, pending.primer)
             if step.acted:  # it did something, not what was expected: not again right after
-                self.recall.skip_next = (key, ran)
+                self.recall.skip_next = (key, ran, target)
         skill_id, cost = self._learn(step, pending, after, judgement, selects)  # 7, 8
         self.evolver.tick(judgement.progressive)
         if setback:

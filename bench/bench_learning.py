@@ -8,8 +8,11 @@ floors reached (max over the run, from the game's probe: benchmarks may read gro
 the first combat was won, the responsive rate (actions that changed the screen) after step 300,
 and steps/s. Then transfer: the seeds' libraries are merged into one prior library; on a new seed
 a run from that prior and a fresh run are compared by the steps each needs to reach the seeds'
-mean final floor. Writes bench/out/learning_curve.png (floor vs steps: offline, random, with a
-prior library) and bench/out/learning.json.
+mean final floor. Transfer runs go on past --steps (to --transfer-steps, twice --steps by default)
+so a fresh run that is slow still gives a figure, and stop at that floor; there are several new
+seeds (--new-seeds), each with its ratio prior / fresh. Writes bench/out/learning_curve.png
+(floor vs steps: offline, random, new seeds with and without a prior library) and
+bench/out/learning.json.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ OUT = ROOT / "bench" / "out"
 CURVE_EVERY = 10
 
 
-def play(kind: str, seed: int, steps: int, library: str | None) -> dict:
-    """One headless run; returns its figures (curve = max floor so far every CURVE_EVERY steps)."""
+def play(kind: str, seed: int, steps: int, library: str | None, until: int = 0) -> dict:
+    """One headless run of at most `steps`, ending early once floor `until` is reached (0: never);
+    returns its figures (curve = max floor so far every CURVE_EVERY steps)."""
     import games
     from agent.loop import run_episode
     from agent.session import progress_signal
@@ -50,9 +54,10 @@ def play(kind: str, seed: int, steps: int, library: str | None) -> dict:
             scope="spire", agent_id=f"{kind}-{seed}", seed=seed, progress=progress_signal("spire")
         )
         policy = Learner(SkillGraph.open(library), settings)
-    best, won_at, acted_late, curve = 0, None, 0, []
+    best, won_at, acted_late, curve, played = 0, None, 0, [], 0
     start = time.perf_counter()
     for step in run_episode(game, policy, max_steps=steps):
+        played += 1
         truth = game.probe()
         best = max(best, truth.floor)
         if won_at is None and (truth.screen == "reward" or truth.floor >= 2):
@@ -61,6 +66,9 @@ def play(kind: str, seed: int, steps: int, library: str | None) -> dict:
             acted_late += step.acted
         if (step.index + 1) % CURVE_EVERY == 0:
             curve.append(best)
+        if until and best >= until:
+            curve.append(best)
+            break
     elapsed = time.perf_counter() - start
     extra = {}
     if kind != "random":
@@ -70,20 +78,21 @@ def play(kind: str, seed: int, steps: int, library: str | None) -> dict:
     return {
         "kind": kind,
         "seed": seed,
-        "steps": steps,
+        "steps": played,
         "floor": best,
         "first_combat_won_at": won_at,
-        "responsive_after_300": acted_late / (steps - 300) if steps > 300 else None,
-        "steps_per_s": steps / elapsed,
+        "responsive_after_300": acted_late / (played - 300) if played > 300 else None,
+        "steps_per_s": played / elapsed,
         "curve": curve,
         **extra,
     }
 
 
-def steps_to(curve: list[int], floor: float) -> int | None:
-    for i, f in enumerate(curve):
+def steps_to(run: dict, floor: float) -> int | None:
+    """The steps `run` took to reach `floor` (to the next CURVE_EVERY), or None."""
+    for i, f in enumerate(run["curve"]):
         if f >= floor:
-            return (i + 1) * CURVE_EVERY
+            return min((i + 1) * CURVE_EVERY, run["steps"])
     return None
 
 
@@ -137,9 +146,11 @@ def plot(curves: dict[str, list[float]], path: Path) -> None:
     cv2.imwrite(str(path), img[:, :, ::-1])
 
 
-def mean_curve(runs: list[dict]) -> list[float]:
-    n = min(len(r["curve"]) for r in runs)
-    return [sum(r["curve"][i] for r in runs) / len(runs) for i in range(n)]
+def mean_curve(runs: list[dict], length: int | None = None) -> list[float]:
+    """The runs' mean curve; with `length`, runs that stopped early hold their last floor."""
+    n = length or min(len(r["curve"]) for r in runs)
+    held = [r["curve"][:n] + r["curve"][-1:] * (n - len(r["curve"])) for r in runs]
+    return [sum(c[i] for c in held) / len(held) for i in range(n)]
 
 
 def main() -> None:
@@ -147,7 +158,18 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--new-seed", type=int, default=100)
+    ap.add_argument(
+        "--new-seeds",
+        type=int,
+        nargs="+",
+        default=[100, 101, 102],
+        help="transfer: new seeds, each run fresh and with the prior library",
+    )
+    ap.add_argument(
+        "--transfer-steps",
+        type=int,
+        help="transfer: most steps of a run on a new seed (default: twice --steps)",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-learning-"))
     seeds = list(range(1, args.seeds + 1))
@@ -166,14 +188,33 @@ def main() -> None:
             )
         offline = [r for r in runs if r["kind"] == "offline"]
         random_ = [r for r in runs if r["kind"] == "random"]
-        prior = str(work / "prior.sqlite")
-        merge_libraries(list(libs.values()), prior)
+        priors = {seed: str(work / f"prior-{seed}.sqlite") for seed in args.new_seeds}
+        for prior in priors.values():  # a copy per run: runs in parallel do not share learning
+            merge_libraries(list(libs.values()), prior)
         target = max(1, math.ceil(sum(r["floor"] for r in offline) / len(offline)))
-        fresh_job = pool.submit(
-            play, "fresh", args.new_seed, args.steps, str(work / "fresh.sqlite")
+        longest = args.transfer_steps or 2 * args.steps
+        transfer_jobs = [
+            pool.submit(play, kind, seed, longest, library, target)
+            for seed in args.new_seeds
+            for kind, library in (
+                ("fresh", str(work / f"fresh-{seed}.sqlite")),
+                ("prior", priors[seed]),
+            )
+        ]
+        transfer = [job.result() for job in transfer_jobs]
+
+    transfer_figures = []
+    for seed in args.new_seeds:
+        fresh, prior = (
+            steps_to(next(t for t in transfer if t["kind"] == k and t["seed"] == seed), target)
+            for k in ("fresh", "prior")
         )
-        prior_job = pool.submit(play, "prior", args.new_seed, args.steps, prior)
-        fresh, with_prior = fresh_job.result(), prior_job.result()
+        # never reached: more than the limit, so a ratio is only bounded
+        ratio = (prior or longest) / (fresh or longest) if prior or fresh else None
+        halved = prior is not None and 2 * prior <= (fresh or longest)
+        transfer_figures.append(
+            {"seed": seed, "fresh": fresh, "prior": prior, "ratio": ratio, "halved": halved}
+        )
 
     def mean(key, rs):
         vals = [r[key] for r in rs if r[key] is not None]
@@ -198,9 +239,9 @@ def main() -> None:
         "offline_steps_per_s": mean("steps_per_s", offline),
         "random_steps_per_s": mean("steps_per_s", random_),
         "transfer_target_floor": target,
-        "transfer_steps_fresh": steps_to(fresh["curve"], target),
-        "transfer_steps_prior": steps_to(with_prior["curve"], target),
-        "runs": runs + [fresh, with_prior],
+        "transfer_steps_limit": longest,
+        "transfer": transfer_figures,
+        "runs": runs + transfer,
     }
     ratio = (
         figures["offline_mean_floor"] / figures["random_mean_floor"]
@@ -217,17 +258,25 @@ def main() -> None:
         f" random {figures['random_responsive_after_300'] or 0:.1%}; steps/s offline "
         f"{figures['offline_steps_per_s']:.1f}, random {figures['random_steps_per_s']:.1f}"
     )
-    print(
-        f"transfer (seed {args.new_seed}, floor {target}): with prior library "
-        f"{figures['transfer_steps_prior']} steps, fresh {figures['transfer_steps_fresh']} steps"
-    )
+    print(f"transfer to floor {target} (the seeds' mean final floor), at most {longest} steps:")
+    for t in transfer_figures:
+        bound = "" if t["fresh"] and t["prior"] else ("<" if t["prior"] else ">")
+        ratio = "-" if t["ratio"] is None else f"{bound}{t['ratio']:.2f}"
+        print(f"  seed {t['seed']}: with prior library {t['prior'] or 'never'} steps, fresh "
+              f"{t['fresh'] or 'never'} steps, ratio {ratio}")  # fmt: skip
+    halved = sum(t["halved"] for t in transfer_figures)
+    print(f"  prior <= half of fresh on {halved} of {len(transfer_figures)} new seeds")
     OUT.mkdir(parents=True, exist_ok=True)
     plot(
         {
             "offline learner": mean_curve(offline),
             "random clicks": mean_curve(random_),
-            "new seed, prior library": with_prior["curve"],
-            "new seed, fresh library": fresh["curve"],
+            "new seeds, prior library (to the target floor)": mean_curve(
+                [t for t in transfer if t["kind"] == "prior"], len(offline[0]["curve"])
+            ),
+            "new seeds, fresh library (to the target floor)": mean_curve(
+                [t for t in transfer if t["kind"] == "fresh"], len(offline[0]["curve"])
+            ),
         },
         OUT / "learning_curve.png",
     )

@@ -4,13 +4,15 @@ A person soon learns which things on a screen do nothing. For each screen state 
 its recent clicks: the target's look (appearance descriptor), its coarse key, what was selected
 just before (the target of a click that changed the screen without leaving the state) and whether
 the screen changed. `chances` estimates, for targets on the current frame, the chance that a
-click acts, from the clicks on alike-looking targets (Laplace: a look never clicked is 0.5):
+click acts, from the clicks on alike-looking targets:
 
     p = (acted + 1) / (clicks + 2)     clicks on targets that look alike (appearance >= ALIKE),
                                        with the same selection (or none); under another
-                                       selection a click counts OTHER_SELECTION
-Targets without a descriptor, or whose look was never clicked, match by key (a counter whose
-digits changed, another enemy where the last one stood). A look never clicked on this screen at all
+                                       selection a click counts OTHER_SELECTION; a look never
+                                       clicked is 0.5
+Targets without a descriptor, or whose look was never clicked, match by key where what was
+clicked there resembles them (appearance >= PLACE: a counter whose digits changed). A look
+never clicked on this screen at all
 takes what alike looks did on the game's other screens (the last ELSEWHERE clicks): a label that
 did nothing on one combat screen is not tried again on the next. Only the last LIMIT clicks of a
 state count, so a dead button that wakes is found again.
@@ -28,6 +30,7 @@ from agent.perception.descriptor import LENGTH, look, similarities
 from agent.types import Target
 
 ALIKE = 0.85
+PLACE = 0.6
 OTHER_SELECTION = 1 / 3
 LIMIT = 160
 ELSEWHERE = 640
@@ -53,14 +56,15 @@ def has_look(target: Target | None) -> bool:
     return target is not None and len(target.descriptor) == LENGTH
 
 
-def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
-    """Whether each look of `a` is alike (appearance >= ALIKE) each look of `b`: n x m booleans.
+def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray], threshold: float = ALIKE) -> np.ndarray:
+    """Whether each look of `a` is alike (appearance >= `threshold`) each look of `b`: n x m
+    booleans.
 
     Looks compared are agent.perception.descriptor.look arrays: one array object per look, so
     each distinct object is compared once (a state's clicks repeat the same few targets)."""
     rows_a, index_a = _distinct(a)
     rows_b, index_b = _distinct(b)
-    same = similarities(np.stack(rows_a), np.stack(rows_b)) >= ALIKE
+    same = similarities(np.stack(rows_a), np.stack(rows_b)) >= threshold
     return same[np.ix_(index_a, index_b)]
 
 
@@ -141,16 +145,22 @@ class Affordances:
         known = w.sum(axis=1)
         for i, (_, key) in enumerate(targets):
             if known[i] == 0:  # no look, or a look never clicked here: what was at its place
-                w[i] = [(c.key == key and (looks[i] is not None or c.look is None)) for c in here]
-                w[i] *= weight
-        p = (w @ acted + 1.0) / (w.sum(axis=1) + 2.0) if here else np.full(len(targets), 0.5)
+                w[i] = [c.key == key and (looks[i] is not None or c.look is None) for c in here]
+                w[i] *= weight * _changed_little(looks[i], here, w[i] > 0)
+        p = _estimate(w, acted)
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
             there = [c for s, c in self._everywhere if s != state_id]
             far = _evidence([looks[i] for i in unknown], there, _selection_weights(there, selected))
             acted_there = np.array([c.acted for c in there], np.float32)
-            p[unknown] = (far @ acted_there + 1.0) / (far.sum(axis=1) + 2.0)
+            p[unknown] = _estimate(far, acted_there)
         return [float(x) for x in p]
+
+
+def _estimate(weights: np.ndarray, acted: np.ndarray) -> np.ndarray:
+    """The chance to act of each row of `weights` (how much each click counts): Laplace's rule
+    over the clicks, so 0.5 for a row with no clicks."""
+    return (weights @ acted + 1.0) / (weights.sum(axis=1) + 2.0)
 
 
 def _evidence(
@@ -166,6 +176,19 @@ def _evidence(
             [looks[i] for i in have], [clicks[j].look for j in known]
         )
     return match * weight
+
+
+def _changed_little(
+    look: np.ndarray | None, clicks: Sequence[_Click], at_place: np.ndarray
+) -> np.ndarray:
+    """Which clicks at a look's place tell about it: those on a look it resembles (appearance
+    >= PLACE: a counter whose digits changed), or where either has no look. Something quite
+    unlike what stood there (a node that now glows) is new."""
+    out = at_place.astype(np.float32)
+    with_look = [j for j in np.flatnonzero(at_place) if clicks[j].look is not None]
+    if look is not None and with_look:
+        out[with_look] = alike([look], [clicks[j].look for j in with_look], PLACE)[0]
+    return out
 
 
 def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:

@@ -41,6 +41,8 @@ class Recall:
         self.offered_here: list[Skill] = []
         self._tried: dict[str, set[str]] = {}
         self._explore: dict[str, tuple[float, int]] = {}
+        self._dry: dict[str, int] = {}
+        """Per context, explorations that did nothing since the last one that acted."""
         self._guidelines: dict[str, tuple[int, tuple[Guideline, ...]]] = {}
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
@@ -53,8 +55,8 @@ class Recall:
         """Keys of targets whose click closed the game (it had to be started again)."""
         self._dead_now: dict[str, Target | None] = {}
         """What did nothing since the screen last changed (key -> target)."""
-        self.skip_next = ("", "")
-        """What failed and was reflected on (key, skill id): not the next decision's."""
+        self.skip_next: tuple[str, str, Target | None] = ("", "", None)
+        """What failed and was reflected on (key, skill id, target): not the next decision's."""
         self._dead_skills: set[str] = set()
         """Skills a step of which did nothing since the screen last changed."""
         self._rewarded: deque[tuple[str, float]] = deque(maxlen=CREDIT_WINDOW)
@@ -171,7 +173,9 @@ class Recall:
             explore_value=(total + (1.0 if primer else 0.5)) / (runs + 1),
             # each untried element is an arm never pulled: UCB tries every one once, unless a
             # skill here is already trusted (a prior library: use what is known from step 0)
-            explore_runs=runs if not untried or (not primer and self._trusted()) else 0,
+            explore_runs=runs
+            if not untried or (not primer and self._trusted())
+            else self._dry.get(context, 0),
             hint=hint,
             chances=self._untried[2],
         )
@@ -255,9 +259,12 @@ class Recall:
             self._dead_now.clear()
             self._dead_skills.clear()
         # what just failed and was reflected on is not clicked right after, if anything else is
-        key, skill = self.skip_next
-        self.skip_next = ("", "")
-        skipped = [0.0 if k == key else p for p, (_, k) in zip(out, aimed, strict=True)]
+        key, skill, target = self.skip_next
+        self.skip_next = ("", "", None)
+        like = alike_any([t for t, _ in aimed], [target])  # a skill may find it elsewhere by look
+        skipped = [
+            0.0 if k == key or a else p for p, (_, k), a in zip(out, aimed, like, strict=True)
+        ]
         skipped[n:] = [
             0.0 if i == skill else p for p, i in zip(skipped[n:], skill_ids, strict=True)
         ]
@@ -329,3 +336,4 @@ class Recall:
                 inert.add(key)
         total, runs = self._explore.get(sid, (0.0, 0))
         self._explore[sid] = (total + reward, runs + 1)
+        self._dry[sid] = 0 if acted else self._dry.get(sid, 0) + 1

@@ -80,14 +80,14 @@ def ground_step(
     target = target_of(step, frame)
     found = reground(target, frame, proposals=proposals)
     if found is not None:
-        box = found.box
+        grounded = Target(box=found.box, descriptor=target.descriptor, text=target.text)
     elif by_place and (here := _at_place(target.box, proposals, *_size(frame))) is not None:
-        box = here
+        grounded = here.target()  # another thing: what is known about its own look applies
     else:
         return None
+    box = grounded.box
     x = round(box.x + step.offset[0] * box.w)
     y = round(box.y + step.offset[1] * box.h)
-    grounded = Target(box=box, descriptor=target.descriptor, text=target.text)
     return Click(x, y, target=grounded)
 
 
@@ -95,12 +95,14 @@ NEAR = 0.15
 """A later step's stand-in must lie within this fraction of the window's diagonal."""
 
 
-def _at_place(box: Rect, proposals: Sequence[Candidate], width: float, height: float):
+def _at_place(
+    box: Rect, proposals: Sequence[Candidate], width: float, height: float
+) -> Candidate | None:
     """The proposal whose centre is nearest `box`'s centre, within NEAR of the diagonal."""
     c = box.center
     best, best_d = None, NEAR * math.hypot(width, height)
     for p in proposals:
         d = math.hypot(p.box.center.x - c.x, p.box.center.y - c.y)
         if d <= best_d:
-            best, best_d = p.box, d
+            best, best_d = p, d
     return best

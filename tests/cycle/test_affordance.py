@@ -99,3 +99,18 @@ def test_with_nothing_that_may_act_to_explore_a_skill_is_chosen_never_a_blind_cl
     proposer, recipe = OfflineProposer(seed=1), Recipe(name="explore")
     picks = [proposer.propose(situation, recipe) for _ in range(50)]
     assert all(p.skill_id == "s1" for p in picks), "everything on screen just did nothing"
+
+
+def test_what_did_nothing_at_a_place_says_nothing_of_a_quite_unlike_look_there():
+    # a plain node did nothing where a glowing one (quite another look) stands now; a counter
+    # whose digits changed (a look much like the one clicked) is known dead at its place
+    plain = Target(box=Rect(100, 100, 40, 40), descriptor=describe(IMAGE, DISCS[0]))
+    memory = Affordances()
+    for _ in range(3):
+        memory.note("s", None, plain, "cell 1,1", acted=False)
+    image = IMAGE.copy()
+    cv2.putText(image, "7", (495, 175), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)
+    counter = Target(box=DISCS[1], descriptor=describe(image, DISCS[1]))
+    glowing = Target(box=SQUARES[1], descriptor=describe(IMAGE, SQUARES[1]))
+    like, unlike = memory.chances("s", None, [(counter, "cell 1,1"), (glowing, "cell 1,1")])
+    assert like < INERT and unlike == 0.5

@@ -193,3 +193,23 @@ def test_a_skill_that_did_not_apply_is_not_tried_every_turn(tmp_path):
     (after,) = recall.situation(now, (), {}).skills
     assert after.runs == before.runs + 3 and after.value < before.value
     assert graph.get(skill.id).totals.runs == 0, "the library's stats do not count it"
+
+
+def test_what_failed_and_was_reflected_on_is_not_next_even_where_a_skill_finds_its_like(
+    tmp_path,
+):
+    # the red card at BOXES[0] did not do what was expected; a skill found on the other red
+    # card would find this one by its look: neither is the next decision, the rest are
+    frame, cands = _painted((200, 40, 40))
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    sid = graph.state("s-x", (0.0,)).id
+    now = Perceived(frame, cands, Seen(sid, "s-x", 9, False), None)
+    c = cands[1]
+    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), frame)
+    graph.add_skill(Skill.create([step], scope="t", name="red card"), available_in=[sid])
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    assert [v.name for v in recall.situation(now, (), {}).skills] == ["red card"]
+    recall.skip_next = (target_key(BOXES[0], W, H), "", cands[0].target())
+    seen = recall.situation(now, (), {})
+    assert seen.skills == () and seen.untried == (2, 3)
+    assert [v.name for v in recall.situation(now, (), {}).skills] == ["red card"], "once only"

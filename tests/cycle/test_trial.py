@@ -31,3 +31,17 @@ def test_a_later_step_clicks_what_now_stands_where_its_target_stood():
     assert ground_step(step, later, now) is None, "nothing there looks like the first enemy"
     click = ground_step(step, later, now, by_place=True)
     assert click is not None and other.contains(click.x, click.y)
+
+
+def test_a_stand_in_is_clicked_as_itself_so_what_is_known_of_its_look_applies():
+    enemy = Rect(420, 80, 90, 140)
+    first, cands = _scene((enemy, (200, 40, 40)))
+    c = cands[0]
+    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), first)
+    other = Rect(450, 70, 70, 170)
+    later, now = _scene((other, (230, 230, 60)))
+    click = ground_step(step, later, now, by_place=True)
+    assert click is not None and click.target is not None
+    assert click.target.box == other and click.target.descriptor == now[0].descriptor
+    found = ground_step(step, first, cands)  # found by its look: the skill's own target
+    assert found is not None and found.target.descriptor == c.descriptor

@@ -15,9 +15,10 @@ transfer measure of bench/bench_learning.py with a learned library added. Three 
 (seeds 1-3, each on its own fresh library, recorded); the runs' own library is their merge; a
 library is built only by `learn` from the recordings. On each of --new-seeds, runs with no
 library, the own and the learned one count the steps to the source runs' mean final floor (the
-game's probe: benchmarks may read ground truth). Prints a per-seed table, how many runs reached
-the floor, censored means and medians (never = --steps), the learned library's share of the own
-library's speed-up on those means and how often learned <= own. --work DIR keeps the source runs
+game's probe: benchmarks may read ground truth) within --transfer-steps (twice --steps by
+default). Prints a per-seed table, how many runs reached the floor, censored means and medians
+(never = --transfer-steps), the learned library's share of the own library's speed-up on those
+means and how often learned <= own. --work DIR keeps the source runs
 and finished new-seed runs, so a second invocation reuses them.
 """
 
@@ -154,13 +155,19 @@ def _learned_library(runs: Path, learned: Path) -> str:
 
 
 def transfer(
-    root: Path, steps: int, size: tuple[int, int], new_seeds: list[int], jobs: int
+    root: Path,
+    steps: int,
+    size: tuple[int, int],
+    new_seeds: list[int],
+    jobs: int,
+    transfer_steps: int | None = None,
 ) -> None:
     """The mind issue's transfer measure (bench/bench_learning.py), with a learned library added:
     source runs on seeds 1-3, each on its own fresh library and recorded; the runs' own library is
     their merge; the learned library comes only from `learn` over the recordings. On each new
     seed, runs with no library, the own and the learned library count the steps to the source
-    runs' mean final floor (at most `steps`). A `root` that already holds the source runs of the
+    runs' mean final floor (at most `transfer_steps`, by default twice `steps`, so a slow fresh
+    run still gives a figure). A `root` that already holds the source runs of the
     same `steps` reuses them, and its finished new-seed runs (results.json) too."""
     import json
     import math
@@ -171,6 +178,7 @@ def transfer(
     runs, own, learned = root / "runs", root / "own.sqlite", root / "learned.sqlite"
     sources_json, results_json = root / "sources.json", root / "results.json"
     names = ("none", "own", "learned")
+    cap = transfer_steps or 2 * steps
     with ProcessPoolExecutor(jobs) as pool:
         if sources_json.is_file():
             sources = json.loads(sources_json.read_text())
@@ -189,7 +197,7 @@ def transfer(
         target = max(1, math.ceil(sum(s["floor"] for s in sources) / len(sources)))
         print(f"target: floor {target} (the source runs' mean final floor, rounded up)", flush=True)
         done = json.loads(results_json.read_text()) if results_json.is_file() else {}
-        done = {k: v for k, v in done.items() if v["target"] == target and v["steps"] == steps}
+        done = {k: v for k, v in done.items() if v["target"] == target and v["steps"] == cap}
 
         futures: dict = {}
 
@@ -201,7 +209,7 @@ def transfer(
                 leftover.unlink(missing_ok=True)  # a stale -wal would be replayed into the copy
             if library is not None:
                 shutil.copy2(library, copy)
-            futures[pool.submit(_play, seed, steps, size, str(copy), None, target)] = (seed, name)
+            futures[pool.submit(_play, seed, cap, size, str(copy), None, target)] = (seed, name)
 
         # Seed by seed, so an interrupted invocation leaves whole seeds; two runs go on meanwhile.
         submit(new_seeds[0], "none", None)
@@ -218,11 +226,11 @@ def transfer(
             except Exception as exc:  # one failed run must not lose the others' figures
                 print(f"seed {seed}, library {name}: failed: {exc!r}", flush=True)
                 continue
-            done[f"{seed}/{name}"] = {**run, "target": target, "steps": steps}
+            done[f"{seed}/{name}"] = {**run, "target": target, "steps": cap}
             results_json.write_text(json.dumps(done, indent=1))
             at = run["reached"] or "never"
             print(f"seed {seed}, library {name}: floor {target} at {at}", flush=True)
-    _report(done, new_seeds, names, target, steps)
+    _report(done, new_seeds, names, target, cap)
 
 
 def _report(done: dict, seeds: list[int], names: tuple[str, ...], target: int, cap: int) -> None:
@@ -264,6 +272,8 @@ def main() -> None:
     parser.add_argument("--new-seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104, 105],
                         help="transfer: the new seeds")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=2, help="transfer: runs in parallel")
+    parser.add_argument("--transfer-steps", type=int,
+                        help="transfer: most steps of a run on a new seed (default: twice --steps)")  # fmt: skip
     parser.add_argument("--work", type=Path, help="transfer: folder (reuses its source runs)")
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
@@ -271,7 +281,7 @@ def main() -> None:
         root = args.work or Path(tempfile.mkdtemp(prefix="bench-transfer-"))
         root.mkdir(parents=True, exist_ok=True)
         print(f"(transfer files under {root})")
-        transfer(root, args.steps, size, args.new_seeds, args.jobs)  # type: ignore[arg-type]
+        transfer(root, args.steps, size, args.new_seeds, args.jobs, args.transfer_steps)
         return
     root = Path(tempfile.mkdtemp(prefix="bench-replay-"))
     print(f"load average {os.getloadavg()[0]:.1f} (figures are noisy above 1)")

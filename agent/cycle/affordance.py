@@ -56,16 +56,27 @@ def has_look(target: Target | None) -> bool:
     return target is not None and len(target.descriptor) == LENGTH
 
 
-def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray], threshold: float = ALIKE) -> np.ndarray:
-    """Whether each look of `a` is alike (appearance >= `threshold`) each look of `b`: n x m
-    booleans.
+def appearance(a: Sequence[np.ndarray | None], b: Sequence[np.ndarray | None]) -> np.ndarray:
+    """The appearance similarity of each look of `a` with each look of `b`: n x m in 0..1, 0
+    where either has no look.
 
     Looks compared are agent.perception.descriptor.look arrays: one array object per look, so
     each distinct object is compared once (a state's clicks repeat the same few targets)."""
-    rows_a, index_a = _distinct(a)
-    rows_b, index_b = _distinct(b)
-    same = similarities(np.stack(rows_a), np.stack(rows_b)) >= threshold
-    return same[np.ix_(index_a, index_b)]
+    out = np.zeros((len(a), len(b)), np.float32)
+    have_a = [i for i, x in enumerate(a) if x is not None]
+    have_b = [j for j, x in enumerate(b) if x is not None]
+    if have_a and have_b:
+        rows_a, index_a = _distinct([a[i] for i in have_a])
+        rows_b, index_b = _distinct([b[j] for j in have_b])
+        sims = similarities(np.stack(rows_a), np.stack(rows_b))
+        out[np.ix_(have_a, have_b)] = sims[np.ix_(index_a, index_b)]
+    return out
+
+
+def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
+    """Whether each look of `a` is alike (appearance >= ALIKE) each look of `b`: n x m
+    booleans."""
+    return appearance(a, b) >= ALIKE
 
 
 SAME_SHAPE = 1.5
@@ -140,13 +151,22 @@ class Affordances:
         looks = [_look(t) for t, _ in targets]
         here = list(self._clicks.get(state_id, ()))
         weight = _selection_weights(here, selected)
-        w = _evidence(looks, here, weight)
+        sims = appearance(looks, [c.look for c in here])
+        w = (sims >= ALIKE) * weight
         acted = np.array([c.acted for c in here], np.float32)
+        no_look = np.array([c.look is None for c in here], bool)
+        keys = np.array([c.key for c in here], object)
         known = w.sum(axis=1)
         for i, (_, key) in enumerate(targets):
-            if known[i] == 0:  # no look, or a look never clicked here: what was at its place
-                w[i] = [c.key == key and (looks[i] is not None or c.look is None) for c in here]
-                w[i] *= weight * _changed_little(looks[i], here, w[i] > 0)
+            if known[i] == 0:  # no look, or a look never clicked here: what was at its place,
+                # where that resembled it (a counter whose digits changed; a node that now
+                # glows is new) or either has no look
+                at_place = keys == key
+                if looks[i] is None:
+                    at_place &= no_look
+                else:
+                    at_place &= no_look | (sims[i] >= PLACE)
+                w[i] = at_place * weight
         p = _estimate(w, acted)
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
@@ -168,27 +188,7 @@ def _evidence(
 ) -> np.ndarray:
     """How much each click counts for each look: alike looks, times the click's `weight` (its
     selection's, see _selection_weights)."""
-    match = np.zeros((len(looks), len(clicks)), np.float32)
-    have = [i for i, look in enumerate(looks) if look is not None]
-    known = [j for j, c in enumerate(clicks) if c.look is not None]
-    if have and known:
-        match[np.ix_(have, known)] = alike(
-            [looks[i] for i in have], [clicks[j].look for j in known]
-        )
-    return match * weight
-
-
-def _changed_little(
-    look: np.ndarray | None, clicks: Sequence[_Click], at_place: np.ndarray
-) -> np.ndarray:
-    """Which clicks at a look's place tell about it: those on a look it resembles (appearance
-    >= PLACE: a counter whose digits changed), or where either has no look. Something quite
-    unlike what stood there (a node that now glows) is new."""
-    out = at_place.astype(np.float32)
-    with_look = [j for j in np.flatnonzero(at_place) if clicks[j].look is not None]
-    if look is not None and with_look:
-        out[with_look] = alike([look], [clicks[j].look for j in with_look], PLACE)[0]
-    return out
+    return (appearance(looks, [c.look for c in clicks]) >= ALIKE) * weight
 
 
 def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:

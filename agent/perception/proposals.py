@@ -158,8 +158,9 @@ def _component_stats(mask: np.ndarray, connectivity: int) -> np.ndarray:
 
 def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     """Boxes of lone glyphs: a compact patch (at most 3:1) of strong local contrast, 3 to 16
-    work pixels across, with no other contrast within a margin as wide as itself (a letter has
-    neighbours, a close "x" or an arrow in a header bar does not). The box is the glyph padded
+    work pixels across, with no other contrast within a margin two thirds as wide as itself (a
+    letter has neighbours, a close "x" or an arrow in a header bar does not; the header bar's
+    own edges may be a little further off). The box is the glyph padded
     to 2.5 times its size: clicking a glyph means clicking the button drawn around it."""
     stats = _component_stats(contrast, 8)
     st = stats[1:].astype(np.int64)
@@ -169,7 +170,7 @@ def _glyphs(gradient: np.ndarray, contrast: np.ndarray) -> np.ndarray:
         return np.zeros((0, 5), np.int32)
     x, y, w, h = st[:, 0], st[:, 1], st[:, 2], st[:, 3]
     height, width = contrast.shape
-    m = np.maximum(4, np.maximum(w, h))
+    m = np.maximum(4, (2 * np.maximum(w, h) + 2) // 3)
     x0, y0 = np.maximum(0, x - m), np.maximum(0, y - m)
     x1, y1 = np.minimum(width, x + w + m), np.minimum(height, y + h + m)
     integral = cv2.integral((contrast > 0).astype(np.uint8))

@@ -3,7 +3,9 @@
 Both frames were grabbed from gnome-mines under Xvfb: `mines_best_times_1920.png` is the frame
 the learning agent saw (window maximised to 1920x1080) when it had opened the modal "Best Times"
 dialog and stayed behind it; `mines_scores.png` is the same dialog over the default 610x482
-window, opened through the menu by scripts/capture_desktop_games.py.
+window, opened through the menu by scripts/capture_desktop_games.py. `mines_lost_best_times_1920.png`
+is the same dialog over a lost board, where the agent stayed 700 steps: drawn a pixel
+differently, the close x came within its own width of the dialog's edges.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def test_dialog_close_glyph_is_a_clickable_candidate_on_a_maximised_window():
     assert min(close[0].box.w, close[0].box.h) >= 16
     for button in WINDOW_BUTTONS_1920:
         assert any(stands_for(c.box, button) for c in found)
+
+
+def test_dialog_close_glyph_near_the_dialog_edges_is_still_a_lone_glyph():
+    found = candidates(_frame("mines_lost_best_times_1920.png"))
+    close = [c for c in found if c.source == "glyph" and c.box.contains(1158, 317)]
+    assert close, "the Best Times dialog's close x is not proposed over a lost board"
 
 
 def test_dialog_close_glyph_is_a_candidate_on_the_default_window():

@@ -128,3 +128,30 @@ def test_in_combat_it_learns_to_play_cards_on_enemies_not_only_to_end_turns(tmp_
     game.close()
     assert plays >= 15, f"only {plays} cards played on enemies"
     assert plays > full_ends, f"{full_ends} turns ended with all energy left, {plays} plays"
+
+
+def test_a_skill_never_clicks_the_close_button_where_it_finds_its_target_by_look(tmp_path):
+    # A skill learnt in another window size stores its first target elsewhere; found by look,
+    # it lands on what closed the game: it is not run.
+    from dataclasses import replace
+
+    from agent.cycle.trial import step_from_action
+    from agent.types import Rect
+    from skills.model import Skill
+
+    game = games.make("spire", seed=3, size=SIZE)
+    graph = SkillGraph.open(tmp_path / "library.sqlite")
+    learner = Learner(graph, LearnerSettings(scope="spire", seed=3))
+    frame = game.reset()
+    action = learner.decide(frame)
+    closer = label_of(action, frame)[0]
+    learner.recall.closers.add(closer)
+    box = action.target.box
+    elsewhere = replace(action.target, box=Rect(box.x, max(0, box.y - 3 * box.h), box.w, box.h))
+    step = step_from_action(replace(action, target=elsewhere), frame)
+    state = learner.perceiver.perceive(frame).seen.state_id
+    graph.add_skill(Skill.create([step], scope="spire", name="close"), available_in=[state])
+    clicked = [label_of(learner.decide(frame), frame)[0] for _ in range(30)]
+    assert closer not in clicked
+    learner.close()
+    game.close()

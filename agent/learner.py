@@ -177,7 +177,7 @@ class Learner:
             start = next(v.start for v in situation.skills if v.id == skill.id)
             run = SkillRun(skill, now.seen.state_id)
             action = ground_step(skill.steps[start], frame, now.candidates, by_place=start > 0)
-            if action is not None and label_of(action, frame)[0] in self.recall.closers:
+            if action is not None and self.recall.closes(action, frame):
                 action = None  # found by look where the game's close button is: never again
             if action is not None:
                 run.next_index = start + 1

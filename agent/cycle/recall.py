@@ -279,13 +279,17 @@ class Recall:
             for a, (t, k) in zip(alike, aimed, strict=True)
         ]
 
+    def closes(self, action: Action, frame: Frame) -> bool:
+        """Whether `action` clicks where a click once closed the game (never again)."""
+        return label_of(action, frame)[0] in self.closers
+
     def may_act(self, now: Perceived, selected: Target | None, action: Action) -> bool:
         """Whether a click may act now: its target did not just do nothing here (nor anything
         like it), and things that look like it did act here with this selection (or were never
         clicked)."""
         key = label_of(action, now.frame)[0]
         target = getattr(action, "target", None)
-        if key in self.closers or self._dead([(target, key)])[0]:
+        if self.closes(action, now.frame) or self._dead([(target, key)])[0]:
             return False
         chance = self._affordances.chances(now.seen.state_id, selected, [(target, key)])[0]
         return chance >= INERT

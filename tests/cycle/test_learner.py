@@ -79,17 +79,22 @@ def test_a_reflected_failure_is_not_repeated_right_after(played):
             )
 
 
+def _first_decision(tmp_path):
+    """Spire seed 3 and a learner on a fresh library, and its first decision."""
+    game = games.make("spire", seed=3, size=SIZE)
+    graph = SkillGraph.open(tmp_path / "library.sqlite")
+    learner = Learner(graph, LearnerSettings(scope="spire", seed=3))
+    frame = game.reset()
+    return game, graph, learner, frame, learner.decide(frame)
+
+
 def test_a_click_that_closed_the_game_is_a_setback_to_avoid(tmp_path):
     # The body restarted the game after this click (its own close or quit button): however new
     # the screen it led to, the click is judged a failure, not rewarded.
 
     from agent.types import Step
 
-    game = games.make("spire", seed=3, size=SIZE)
-    graph = SkillGraph.open(tmp_path / "library.sqlite")
-    learner = Learner(graph, LearnerSettings(scope="spire", seed=3))
-    frame = game.reset()
-    action = learner.decide(frame)
+    game, graph, learner, frame, action = _first_decision(tmp_path)
     outcome = game.step(action)
     step = Step(0, frame, action, outcome.frame, 0.1, acted=True, restarted=True)
     seen = learner.observe(step)
@@ -139,11 +144,7 @@ def test_a_skill_never_clicks_the_close_button_where_it_finds_its_target_by_look
     from agent.types import Rect
     from skills.model import Skill
 
-    game = games.make("spire", seed=3, size=SIZE)
-    graph = SkillGraph.open(tmp_path / "library.sqlite")
-    learner = Learner(graph, LearnerSettings(scope="spire", seed=3))
-    frame = game.reset()
-    action = learner.decide(frame)
+    game, graph, learner, frame, action = _first_decision(tmp_path)
     closer = label_of(action, frame)[0]
     learner.recall.closers.add(closer)
     box = action.target.box

@@ -172,7 +172,7 @@ class Learner:
         choice = self.book.choose(now.seen.state_id, replayable)
         proposal = self._role("propose", choice.recipe.propose).propose(situation, choice.recipe)
         self.model_calls += proposal.model_calls  # 3 decide
-        if proposal.skill_id is not None:  # 4 trial: a skill, or one exploration
+        while proposal.skill_id is not None:  # 4 trial: a skill, or one exploration
             skill = next(k for k in self.recall.offered if k.id == proposal.skill_id)
             start = next(v.start for v in situation.skills if v.id == skill.id)
             run = SkillRun(skill, now.seen.state_id)
@@ -187,10 +187,12 @@ class Learner:
                 )
                 self._run = run
                 return action
+            # its target is not on screen: set aside until the screen changes, choose again
             self._fail_run(run, now)
-            proposal = self._role("propose", "offline").propose(
-                replace(situation, skills=()), choice.recipe
-            )
+            self.recall.set_aside(skill.id)
+            rest = tuple(v for v in situation.skills if v.id != skill.id)
+            situation = replace(situation, skills=rest)
+            proposal = self._role("propose", "offline").propose(situation, choice.recipe)
         if proposal.action is None:  # a proposer that gave nothing: the offline brain steps in
             offline = replace(situation, skills=(), hint=None)
             proposal = self._role("propose", "offline").propose(offline, choice.recipe)

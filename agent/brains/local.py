@@ -2,8 +2,10 @@
 
 propose   softmax-UCB over the skills offered in this state plus an Explore arm
           (agent/cycle/decide.py); exploring clicks an untried candidate, best-scored and
-          likeliest to act first (chance cubed: things that look dead are rarely clicked);
-          a reflection's corrected action is taken first; avoided targets are penalised
+          likeliest to act first (chance cubed: things that look dead are rarely clicked),
+          or the reflection's corrected action when there is one (whether to explore at
+          all stays the bandit's: taken first, it chained dead clicks); avoided targets
+          are penalised
 judge     intrinsic reward from screen change, novelty and the declared progress signal
           (agent/cycle/judge.py)
 name      the OCR text of the target ("click 'End Turn'"), else where it is on the screen
@@ -35,8 +37,6 @@ class OfflineProposer:
 
     def propose(self, situation: Situation, recipe: Recipe) -> Proposal:
         s = situation
-        if s.hint is not None:
-            return Proposal(action=s.hint, reason="the reflection's corrected action")
         arms = [
             Arm(k.id, k.value - (AVOID_PENALTY if k.avoided else 0.0), k.runs) for k in s.skills
         ]
@@ -52,6 +52,8 @@ class OfflineProposer:
             return Proposal(
                 skill_id=arm.label, reason=f"softmax-UCB chose a skill ({arm.mean:.2f})"
             )
+        if s.hint is not None:
+            return Proposal(action=s.hint, reason="explore the reflection's corrected action")
         cand = s.candidates[self._rng.choices(pool, weights=weights, k=1)[0]]
         b = cand.box
         x, y = b.center.x, b.center.y

@@ -206,11 +206,11 @@ class Recall:
         self._rewarded.append((skill_id, reward))
 
     def idle(self, skill_id: str) -> None:
-        """A run of the skill whose first click did nothing: not held against it in the library
-        (it did not apply then: a card without the energy to play it), but this process's bandit
-        counts it, with no reward, so a skill that rarely applies is not tried every turn."""
-        total, runs = self._rewards.get(skill_id, (0.0, 0))
-        self._rewards[skill_id] = (total, runs + 1)
+        """A run of the skill whose first click did nothing: not held against it (it did not
+        apply then: a card without the energy to play it), neither in the library nor in this
+        process's mean (held against it, a card lost to the button that always acts, and turns
+        were ended with cards still playable); only its run count grows, so its exploration
+        bonus falls."""
         self._idle[skill_id] = self._idle.get(skill_id, 0) + 1
 
     def undo_last(self) -> None:
@@ -305,6 +305,10 @@ class Recall:
             self._dead_now[key] = target
             if skill_id:
                 self._dead_skills.add(skill_id)
+
+    def set_aside(self, skill_id: str) -> None:
+        """A skill whose next target is not on screen: not offered until the screen changes."""
+        self._dead_skills.add(skill_id)
 
     def untried(self, now: Perceived) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """The untried candidate indices and every candidate's chance to act computed for

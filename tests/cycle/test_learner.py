@@ -156,3 +156,33 @@ def test_a_skill_never_clicks_the_close_button_where_it_finds_its_target_by_look
     assert closer not in clicked
     learner.close()
     game.close()
+
+
+def test_a_skill_whose_target_is_not_on_screen_is_set_aside_until_the_screen_changes(tmp_path):
+    # its target is nowhere on this frame: tried once, then the bandit chooses among the rest
+    # (before, its run count did not move until its record was written, and it was chosen,
+    # failed and made way for a blind exploration step after step)
+    from dataclasses import replace
+
+    import numpy as np
+
+    from agent.cycle.trial import step_from_action
+    from agent.perception.descriptor import describe
+    from agent.types import Rect
+    from skills.model import Skill
+
+    game, graph, learner, frame, action = _first_decision(tmp_path)
+    noise = np.random.default_rng(0).integers(0, 255, (60, 60, 3), dtype=np.uint8)
+    box = Rect(0, 0, 60, 60)
+    nowhere = replace(action.target, box=box, descriptor=describe(noise, box))
+    step = step_from_action(replace(action, target=nowhere), frame)
+    state = learner.perceiver.perceive(frame).seen.state_id
+    lost = graph.add_skill(Skill.create([step], scope="spire", name="lost"), available_in=[state])
+    failed = []
+    fail_run = learner._fail_run
+    learner._fail_run = lambda run, now: (failed.append(run.skill.id), fail_run(run, now))
+    for _ in range(30):
+        learner.decide(frame)
+    assert failed == [lost.id]
+    learner.close()
+    game.close()

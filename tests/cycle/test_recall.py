@@ -184,15 +184,26 @@ def test_what_did_nothing_after_a_selection_is_not_tried_with_each_like_one(tmp_
     assert untried_with_card_1((40, 200, 200)) == (2, 3), "another kind of card: try both"
 
 
-def test_a_skill_that_did_not_apply_is_not_tried_every_turn(tmp_path):
+def test_a_skill_that_did_not_apply_loses_its_exploration_bonus_not_its_value(tmp_path):
+    # a card without the energy to play it: held against its value, the button that always
+    # acts (End Turn) would win every turn, cards still playable
     graph, now, skill = _one_click_skill(tmp_path, 3)
     recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
     (before,) = recall.situation(now, (), {}).skills
     for _ in range(3):  # its first click did nothing, three times
         recall.idle(skill.id)
     (after,) = recall.situation(now, (), {}).skills
-    assert after.runs == before.runs + 3 and after.value < before.value
+    assert after.runs == before.runs + 3 and after.value == before.value
     assert graph.get(skill.id).totals.runs == 0, "the library's stats do not count it"
+
+
+def test_a_skill_set_aside_is_not_offered_until_the_screen_changes(tmp_path):
+    graph, now, skill = _one_click_skill(tmp_path, 2)
+    recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+    recall.set_aside(skill.id)  # its target was not found on this screen
+    assert recall.situation(now, (), {}).skills == ()
+    recall.clicked(target_key(BOXES[0], W, H), now.candidates[0].target(), acted=True)
+    assert [v.id for v in recall.situation(now, (), {}).skills] == [skill.id]
 
 
 def test_what_failed_and_was_reflected_on_is_not_next_even_where_a_skill_finds_its_like(

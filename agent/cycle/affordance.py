@@ -86,11 +86,13 @@ SAME_SHAPE = 1.5
 def alike_any(targets: Sequence[Target | None], others: Sequence[Target | None]) -> list[bool]:
     """Whether each of `targets` is alike one of `others`: a look alike (appearance >= ALIKE)
     and a box of the same shape and size (targets without a look: never)."""
-    mine = [_look(t) for t in targets]
-    known = [t for t in others if t is not None and _look(t) is not None]
-    have = [i for i, m in enumerate(mine) if m is not None]
     out = [False] * len(targets)
-    if not have or not known:
+    known = [t for t in others if has_look(t)]
+    if not known:  # the common case (nothing just did nothing): no look is computed
+        return out
+    mine = [_look(t) for t in targets]
+    have = [i for i, m in enumerate(mine) if m is not None]
+    if not have:
         return out
     looks = alike([mine[i] for i in have], [_look(t) for t in known])
     for row, i in enumerate(have):
@@ -188,7 +190,7 @@ def _evidence(
 ) -> np.ndarray:
     """How much each click counts for each look: alike looks, times the click's `weight` (its
     selection's, see _selection_weights)."""
-    return (appearance(looks, [c.look for c in clicks]) >= ALIKE) * weight
+    return alike(looks, [c.look for c in clicks]) * weight
 
 
 def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:

@@ -40,9 +40,9 @@ class Recall:
         self.offered: list[Skill] = []
         self.offered_here: list[Skill] = []
         self._tried: dict[str, set[str]] = {}
-        self._explore: dict[str, tuple[float, int]] = {}
-        self._dry: dict[str, int] = {}
-        """Per context, explorations that did nothing since the last one that acted."""
+        self._explore: dict[str, tuple[float, int, int]] = {}
+        """Per context, explorations: total reward, runs, and those that did nothing since the
+        last one that acted."""
         self._guidelines: dict[str, tuple[int, tuple[Guideline, ...]]] = {}
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
@@ -151,7 +151,7 @@ class Recall:
             aim = (getattr(hint, "target", None), hint_key)
             ruled_out = hint_key in self.closers or self._dead([aim])[0]
             hint = hint if hint_key in keys and not ruled_out else None
-        total, runs = self._explore.get(context, (0.0, 0))
+        total, runs, dry = self._explore.get(context, (0.0, 0, 0))
         if primer:
             avoid = set()  # guidelines were learnt with nothing selected
         return Situation(
@@ -173,9 +173,7 @@ class Recall:
             explore_value=(total + (1.0 if primer else 0.5)) / (runs + 1),
             # each untried element is an arm never pulled: UCB tries every one once, unless a
             # skill here is already trusted (a prior library: use what is known from step 0)
-            explore_runs=runs
-            if not untried or (not primer and self._trusted())
-            else self._dry.get(context, 0),
+            explore_runs=runs if not untried or (not primer and self._trusted()) else dry,
             hint=hint,
             chances=self._untried[2],
         )
@@ -342,6 +340,5 @@ class Recall:
                 inert.discard(key)
             else:
                 inert.add(key)
-        total, runs = self._explore.get(sid, (0.0, 0))
-        self._explore[sid] = (total + reward, runs + 1)
-        self._dry[sid] = 0 if acted else self._dry.get(sid, 0) + 1
+        total, runs, dry = self._explore.get(sid, (0.0, 0, 0))
+        self._explore[sid] = (total + reward, runs + 1, 0 if acted else dry + 1)

@@ -6,7 +6,14 @@ import random
 from collections import Counter
 from dataclasses import replace
 
+import numpy as np
+
+from agent.brains.base import Situation, SkillView
+from agent.brains.local import OfflineProposer
 from agent.cycle.decide import Arm, softmax_ucb, temperature
+from agent.cycle.strategy import Recipe
+from agent.perception.objects import Candidate
+from agent.types import Click, Frame, Rect
 
 
 def test_temperature_cools_with_visits_to_a_floor():
@@ -32,14 +39,6 @@ def test_an_unrun_arm_is_tried_despite_a_lower_mean():
 def test_a_correction_is_what_the_explore_arm_clicks_not_a_step_taken_first():
     # the offline reflection's corrected action is an untried element: whether to explore at
     # all is the bandit's (taken first, dead elements were clicked one after another)
-    import numpy as np
-
-    from agent.brains.base import Situation, SkillView
-    from agent.brains.local import OfflineProposer
-    from agent.cycle.strategy import Recipe
-    from agent.perception.objects import Candidate
-    from agent.types import Click, Frame, Rect
-
     frame = Frame(np.zeros((100, 200, 3), np.uint8), 0, 0.0, Rect(0, 0, 200, 100))
     cands = tuple(Candidate(Rect(10 + 60 * i, 10, 40, 40), (), "", 0.5) for i in range(3))
     hint = Click(150, 30, target=cands[2].target())

@@ -80,7 +80,8 @@ def ground_step(
     target = target_of(step, frame)
     found = reground(target, frame, proposals=proposals)
     if found is not None:
-        grounded = Target(box=found.box, descriptor=target.descriptor, text=target.text)
+        # the look of what is there: what a click on it does is known by its own look
+        grounded = Target(box=found.box, descriptor=found.descriptor, text=target.text)
     elif by_place and (here := _at_place(target.box, proposals, *_size(frame))) is not None:
         grounded = here.target()  # another thing: what is known about its own look applies
     else:

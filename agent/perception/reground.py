@@ -34,11 +34,13 @@ from agent.types import Frame, Rect, Target
 
 @dataclass(frozen=True)
 class Grounding:
-    """Where a target was found: box (logical pixels), confidence 0..1, the candidate if any."""
+    """Where a target was found: box (logical pixels), confidence 0..1, the candidate if any,
+    and the look of what is there (its appearance descriptor)."""
 
     box: Rect
     confidence: float
     candidate: Candidate | None = None
+    descriptor: tuple[float, ...] = ()
 
 
 def reground(
@@ -63,7 +65,8 @@ def reground(
     scores = _scores(target, rel, proposals, width, height)
     if len(scores):
         i = int(np.argmax(scores))
-        best = Grounding(proposals[i].box, float(scores[i]), proposals[i])
+        found = proposals[i]
+        best = Grounding(found.box, float(scores[i]), found, found.descriptor)
     # The box where the target would be if it kept its relative place and size.
     cx, cy, rw, rh = rel
     expected = Rect(
@@ -84,7 +87,7 @@ def reground(
             # Staying put is the prior; demand a clearly better look than a moved candidate.
             score = _score(target, rel, expected, descriptor, "", width, height) - 0.05
             if best is None or score > best.confidence:
-                best = Grounding(expected, score, None)
+                best = Grounding(expected, score, None, descriptor)
     if best is None or best.confidence < settings.reground_min_similarity:
         return None
     return best
@@ -145,4 +148,4 @@ def _by_position(target: Target, proposals: Sequence[Candidate]) -> Grounding | 
     best = max(proposals, key=lambda c: c.box.iou(target.box), default=None)
     if best is None or best.box.iou(target.box) < 0.5:
         return None
-    return Grounding(best.box, best.box.iou(target.box), best)
+    return Grounding(best.box, best.box.iou(target.box), best, best.descriptor)

@@ -45,3 +45,23 @@ def test_a_stand_in_is_clicked_as_itself_so_what_is_known_of_its_look_applies():
     assert click.target.box == other and click.target.descriptor == now[0].descriptor
     found = ground_step(step, first, cands)  # found by its look: the skill's own target
     assert found is not None and found.target.descriptor == c.descriptor
+
+
+def test_a_target_found_again_is_clicked_with_the_look_it_has_now():
+    """Re-grounding accepts a target whose look changed (a node that now glows, a button that
+    dimmed) by its place and size; what the click does is remembered of the look it has now,
+    not of the look the skill stored."""
+    node = Rect(300, 40, 60, 60)
+    first, cands = _scene((node, (200, 40, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
+    c = cands[0]
+    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), first)
+    moved = Rect(310, 44, 60, 60)
+    later, now = _scene((moved, (230, 150, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
+    click = ground_step(step, later, now)
+    assert click is not None and click.target is not None and click.target.box == moved
+    assert click.target.descriptor == now[0].descriptor != step.target
+    # found where it stood (no candidate there): the look described there now
+    later, _ = _scene((node, (230, 150, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
+    click = ground_step(step, later, ())
+    assert click is not None and click.target is not None and click.target.box == node
+    assert click.target.descriptor == describe(later.image, node) != step.target

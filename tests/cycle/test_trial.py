@@ -20,11 +20,15 @@ def _scene(*boxes: tuple[Rect, tuple[int, int, int]]):
     return frame, tuple(Candidate(b, describe(image, b), "", 0.5) for b, _ in boxes)
 
 
+def _step(c: Candidate, frame: Frame):
+    """The skill step of a click on `c`'s centre."""
+    return step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), frame)
+
+
 def test_a_later_step_clicks_what_now_stands_where_its_target_stood():
     enemy = Rect(420, 80, 90, 140)
     first, cands = _scene((enemy, (200, 40, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
-    c = cands[0]
-    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), first)
+    step = _step(cands[0], first)
     # another enemy, drawn quite unlike the first, stands a little to the right
     other = Rect(450, 70, 70, 170)
     later, now = _scene((other, (230, 230, 60)), (Rect(40, 260, 60, 80), (40, 40, 200)))
@@ -37,7 +41,7 @@ def test_a_stand_in_is_clicked_as_itself_so_what_is_known_of_its_look_applies():
     enemy = Rect(420, 80, 90, 140)
     first, cands = _scene((enemy, (200, 40, 40)))
     c = cands[0]
-    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), first)
+    step = _step(c, first)
     other = Rect(450, 70, 70, 170)
     later, now = _scene((other, (230, 230, 60)))
     click = ground_step(step, later, now, by_place=True)
@@ -53,8 +57,7 @@ def test_a_target_found_again_is_clicked_with_the_look_it_has_now():
     not of the look the skill stored."""
     node = Rect(300, 40, 60, 60)
     first, cands = _scene((node, (200, 40, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
-    c = cands[0]
-    step = step_from_action(Click(c.box.center.x, c.box.center.y, target=c.target()), first)
+    step = _step(cands[0], first)
     moved = Rect(310, 44, 60, 60)
     later, now = _scene((moved, (230, 150, 40)), (Rect(40, 260, 60, 80), (40, 40, 200)))
     click = ground_step(step, later, now)

@@ -34,12 +34,11 @@ from agent.types import Frame, Rect, Target
 
 @dataclass(frozen=True)
 class Grounding:
-    """Where a target was found: box (logical pixels), confidence 0..1, the candidate if any,
-    and the look of what is there (its appearance descriptor)."""
+    """Where a target was found: box (logical pixels), confidence 0..1, and the look of what
+    is there now (its appearance descriptor)."""
 
     box: Rect
     confidence: float
-    candidate: Candidate | None = None
     descriptor: tuple[float, ...] = ()
 
 
@@ -65,8 +64,7 @@ def reground(
     scores = _scores(target, rel, proposals, width, height)
     if len(scores):
         i = int(np.argmax(scores))
-        found = proposals[i]
-        best = Grounding(found.box, float(scores[i]), found, found.descriptor)
+        best = Grounding(proposals[i].box, float(scores[i]), proposals[i].descriptor)
     # The box where the target would be if it kept its relative place and size.
     cx, cy, rw, rh = rel
     expected = Rect(
@@ -87,7 +85,7 @@ def reground(
             # Staying put is the prior; demand a clearly better look than a moved candidate.
             score = _score(target, rel, expected, descriptor, "", width, height) - 0.05
             if best is None or score > best.confidence:
-                best = Grounding(expected, score, None, descriptor)
+                best = Grounding(expected, score, descriptor)
     if best is None or best.confidence < settings.reground_min_similarity:
         return None
     return best
@@ -148,4 +146,4 @@ def _by_position(target: Target, proposals: Sequence[Candidate]) -> Grounding | 
     best = max(proposals, key=lambda c: c.box.iou(target.box), default=None)
     if best is None or best.box.iou(target.box) < 0.5:
         return None
-    return Grounding(best.box, best.box.iou(target.box), best, best.descriptor)
+    return Grounding(best.box, best.box.iou(target.box), best.descriptor)

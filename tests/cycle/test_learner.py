@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 import games
 from agent.brains.random import RandomClicker
 from agent.cycle.reflect import label_of
+from agent.cycle.trial import step_from_action
 from agent.learner import Learner, LearnerSettings
 from agent.loop import run_episode
+from agent.perception.descriptor import describe
 from agent.session import progress_signal
+from agent.types import Rect
 from skills.graph import SkillGraph
+from skills.model import Skill
 
 SIZE = (640, 360)
 STEPS = 200  # the first sequence becomes a skill by step 30-180 (seeds 1-3)
@@ -162,15 +169,6 @@ def test_a_skill_whose_target_is_not_on_screen_is_set_aside_until_the_screen_cha
     # its target is nowhere on this frame: tried once, then the bandit chooses among the rest
     # (before, its run count did not move until its record was written, and it was chosen,
     # failed and made way for a blind exploration step after step)
-    from dataclasses import replace
-
-    import numpy as np
-
-    from agent.cycle.trial import step_from_action
-    from agent.perception.descriptor import describe
-    from agent.types import Rect
-    from skills.model import Skill
-
     game, graph, learner, frame, action = _first_decision(tmp_path)
     noise = np.random.default_rng(0).integers(0, 255, (60, 60, 3), dtype=np.uint8)
     box = Rect(0, 0, 60, 60)

@@ -154,6 +154,7 @@ class Learner:
     # --- decide -----------------------------------------------------------------------------
     def decide(self, frame: Frame) -> Action:
         now = self.perceiver.perceive(frame)  # 1 perceive
+        self.affordances.see(now.candidates)
         sid = now.seen.state_id
         selected = self._selected[1] if self._selected and self._selected[0] == sid else None
         if self._run is not None and self._pending is not None:  # 4 trial: next step of a skill

@@ -189,6 +189,8 @@ class Trial:
     history: tuple[str, ...]
     candidates: tuple[Candidate, ...]
     untried: tuple[int, ...]
+    """Candidates a correction may click: never tried here, or looking new where something
+    else was tried; looks never clicked on this screen first."""
     retry_note: str = ""
     chances: tuple[float, ...] = ()
     """Per candidate, the affordance memory's chance that a click acts here (empty: unknown)."""

@@ -16,11 +16,20 @@ never clicked on this screen at all
 takes what alike looks did on the game's other screens (the last ELSEWHERE clicks): a label that
 did nothing on one combat screen is not tried again on the next. Only the last LIMIT clicks of a
 state count, so a dead button that wakes is found again.
+
+A state is coarse: a card that can be played and one that cannot (the energy is spent) are on
+one screen state. Each click keeps the exact marks on screen (every candidate's place and exact
+look) and its moment (clicks that acted so far). A look that did nothing at NEVER_WITH moments
+while a mark now on screen was there, and acted at NEVER_WITH + 1 moments, none with that mark,
+has chance 0 while the mark is there: a card while the game says it cannot be played.
+
+`tried_before` tells a target that looks new at a place tried before (a node that now glows) from
+one tried there; `seen_here`, whether a look was clicked on this screen at all.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +45,8 @@ LIMIT = 160
 ELSEWHERE = 640
 INERT = 0.3
 """Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
+NEVER_WITH = 2
+"""Moments (and one more that acted) that make something on screen a sign of doing nothing."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,17 @@ class _Click:
     under: bool
     selected: np.ndarray | None
     acted: bool
+    marks: frozenset[int] = frozenset()
+    moment: int = 0
+
+
+def _marks(candidates: Sequence) -> frozenset[int]:
+    """What exactly is on screen, to tell apart moments of one screen state: per candidate its
+    place and its exact look (a message shown, a counter at one value)."""
+    return frozenset(
+        hash((c.box.x // 4, c.box.y // 4, c.box.w // 4, c.box.h // 4, c.descriptor))
+        for c in candidates
+    )
 
 
 def _look(target: Target | None) -> np.ndarray | None:
@@ -101,6 +123,24 @@ def alike_any(targets: Sequence[Target | None], others: Sequence[Target | None])
     return out
 
 
+def tried_before(
+    targets: Sequence[Target | None], keys: Sequence[str], tried: dict[str, list[Target | None]]
+) -> list[bool]:
+    """Whether each of `targets` (at coarse `keys`) was tried: something clicked at its key
+    resembled it (appearance >= PLACE: a counter whose digits changed is the same thing, a node
+    that now glows is new). Where either has no look, the key alone says."""
+    out = [k in tried for k in keys]
+    rows = [i for i, k in enumerate(keys) if out[i] and has_look(targets[i])]
+    if rows:
+        past = [(k, t) for k in {keys[i] for i in rows} for t in tried[k]]
+        at = np.array([k for k, _ in past], object)
+        blind = np.array([not has_look(t) for _, t in past], bool)
+        sims = appearance([_look(targets[i]) for i in rows], [_look(t) for _, t in past])
+        for row, i in enumerate(rows):
+            out[i] = bool(((sims[row] >= PLACE) | blind)[at == keys[i]].any())
+    return out
+
+
 def _same_shape(a, b) -> bool:
     def near(x: int, y: int) -> bool:
         return max(x, y) <= SAME_SHAPE * max(1, min(x, y))
@@ -127,6 +167,13 @@ class Affordances:
         self._limit = limit
         self._clicks: dict[str, deque[_Click]] = {}
         self._everywhere: deque[tuple[str, _Click]] = deque(maxlen=ELSEWHERE)
+        self._marks: frozenset[int] = frozenset()
+        self._moment = 0
+        """Clicks that acted so far: clicks between two of them saw one moment."""
+
+    def see(self, candidates: Sequence) -> None:
+        """The candidates of the frame now (the next note's, and chances' until the next)."""
+        self._marks = _marks(candidates)
 
     def note(
         self,
@@ -137,7 +184,16 @@ class Affordances:
         acted: bool,
     ) -> None:
         """One click on `target` (coarse `key`) in a state, with `selected` selected before."""
-        click = _Click(_look(target), key, selected is not None, _look(selected), acted)
+        click = _Click(
+            _look(target),
+            key,
+            selected is not None,
+            _look(selected),
+            acted,
+            self._marks,
+            self._moment,
+        )
+        self._moment += acted
         self._clicks.setdefault(state_id, deque(maxlen=self._limit)).append(click)
         self._everywhere.append((state_id, click))
 
@@ -170,6 +226,9 @@ class Affordances:
                     at_place &= no_look | (sims[i] >= PLACE)
                 w[i] = at_place * weight
         p = _estimate(w, acted)
+        for i in np.flatnonzero(p >= INERT):  # what alike did nothing at every moment like now
+            if _never_with(w[i], here, self._marks):
+                p[i] = 0.0
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
             there = [c for s, c in self._everywhere if s != state_id]
@@ -177,6 +236,32 @@ class Affordances:
             acted_there = np.array([c.acted for c in there], np.float32)
             p[unknown] = _estimate(far, acted_there)
         return [float(x) for x in p]
+
+    def seen_here(self, state_id: str, targets: Sequence[Target | None]) -> list[bool]:
+        """Whether something looking like each of `targets` was clicked in this state (among
+        its last LIMIT clicks); a target without a look: True."""
+        here = list(self._clicks.get(state_id, ()))
+        looks = [_look(t) for t in targets]
+        sims = appearance(looks, [c.look for c in here])
+        return [x is None or bool((row >= ALIKE).any()) for x, row in zip(looks, sims, strict=True)]
+
+
+def _never_with(weights: np.ndarray, clicks: Sequence[_Click], now: frozenset[int]) -> bool:
+    """Whether something on screen now (a mark) was there at counted clicks (`weights` > 0)
+    that did nothing at NEVER_WITH or more moments (told apart by clicks that acted), and at
+    none that acted: a card clicked while the game says it cannot be played."""
+    counted = [clicks[j] for j in np.flatnonzero(weights)]
+    dead = {c.moment: c.marks & now for c in counted if not c.acted}  # one click a moment
+    if len(dead) < NEVER_WITH or len({c.moment for c in counted if c.acted}) < NEVER_WITH + 1:
+        return False  # too little known: anything on screen at two moments is a suspect
+    seen = Counter(m for d in dead.values() for m in d)
+    often = {m for m, n in seen.items() if n >= NEVER_WITH}
+    for c in counted:
+        if not often:
+            break
+        if c.acted:
+            often -= c.marks
+    return bool(often)
 
 
 def _estimate(weights: np.ndarray, acted: np.ndarray) -> np.ndarray:

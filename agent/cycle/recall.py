@@ -1,8 +1,9 @@
 """Recall: what the library and recent experience say about the current screen.
 
 Skills offered in this state (and, when it has few, in the most similar states) minus those whose
-not_when names this screen; the guidelines stored here; the candidates never tried here; the
-Explore arm's running mean; the reflection's corrected action if its target is still on screen;
+not_when names this screen; the guidelines stored here; the candidates never tried here (and, for
+a reflection's correction, those that look new where something else was tried: a node that now
+glows); the Explore arm's running mean; the reflection's corrected action if its target is still on screen;
 from the affordance memory, the chance each candidate acts (a skill whose first click is known to
 do nothing here is not offered, and a candidate that looks like things that never acted here is
 not "untried").
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 
 from agent.brains.base import Guideline, Situation, SkillView
-from agent.cycle.affordance import INERT, Affordances, alike_any, has_look
+from agent.cycle.affordance import INERT, Affordances, alike_any, has_look, tried_before
 from agent.cycle.evolve import value
 from agent.cycle.memory import StateMemory
 from agent.cycle.perceive import Perceived
@@ -26,6 +27,7 @@ from skills.model import Skill, state_id
 GUIDELINE_REFRESH = 50
 CREDIT_WINDOW = 8
 TRUSTED_RUNS = 5
+TRIED_LOOKS = 4
 
 
 class Recall:
@@ -39,7 +41,8 @@ class Recall:
         self._affordances = affordances
         self.offered: list[Skill] = []
         self.offered_here: list[Skill] = []
-        self._tried: dict[str, set[str]] = {}
+        self._tried: dict[str, dict[str, list[Target | None]]] = {}
+        """Per context, the keys explored and what was clicked there (the last TRIED_LOOKS)."""
         self._explore: dict[str, tuple[float, int, int]] = {}
         """Per context, explorations: total reward, runs, and those that did nothing since the
         last one that acted."""
@@ -131,8 +134,16 @@ class Recall:
                 for a, k in zip(like, self.offered, strict=True)
             ]
         # what a skill of this very state already clicks needs no exploring here
-        tried = self._tried.get(context, set()) | {first[k.id] for k in self.offered_here}
+        tried = {k: list(ts) for k, ts in self._tried.get(context, {}).items()}
+        for k in self.offered_here:
+            tried.setdefault(first[k.id], []).append(firsts[k.id])
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
+        # a reflection's correction may also click what looks new at a tried place (a node
+        # that now glows), looks never clicked on this screen first
+        targets = [t for t, _ in aimed[:n]]
+        was, seen = tried_before(targets, keys, tried), self._affordances.seen_here(sid, targets)
+        fresh = [i for i in range(n) if not was[i] and chances[i] >= INERT]
+        fresh.sort(key=seen.__getitem__)
         if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy;
             # the affordance memory's chance, above, says what did nothing after selections)
             # and not what never acted after a selection here and did nothing after one like
@@ -144,7 +155,7 @@ class Recall:
                 if keys[i] in inert
                 and ((dead := under.get(keys[i])) is None or not alike_any([selected], dead)[0])
             )
-        self._untried = (now, untried, tuple(chances[:n]))
+        self._untried = (now, untried if primer else tuple(fresh), tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None:
             hint_key = label_of(hint, now.frame)[0]
@@ -283,11 +294,13 @@ class Recall:
 
     def may_act(self, now: Perceived, selected: Target | None, action: Action) -> bool:
         """Whether a click may act now: its target did not just do nothing here (nor anything
-        like it), and things that look like it did act here with this selection (or were never
-        clicked)."""
+        like it), nor just failed and was reflected on, and things that look like it did act
+        here with this selection (or were never clicked)."""
         key = label_of(action, now.frame)[0]
         target = getattr(action, "target", None)
         if self.closes(action, now.frame) or self._dead([(target, key)])[0]:
+            return False
+        if key == self.skip_next[0]:  # a skill's next click on what it just undid
             return False
         chance = self._affordances.chances(now.seen.state_id, selected, [(target, key)])[0]
         return chance >= INERT
@@ -309,8 +322,10 @@ class Recall:
         self._dead_skills.add(skill_id)
 
     def untried(self, now: Perceived) -> tuple[tuple[int, ...], tuple[float, ...]]:
-        """The untried candidate indices and every candidate's chance to act computed for
-        `now` (empty if it was not recalled)."""
+        """What a reflection's correction may click on `now` and every candidate's chance to
+        act (empty if `now` was not recalled): the untried candidates and those that look new
+        at a tried place, looks never clicked on this screen first; under a selection, the
+        untried ones."""
         return self._untried[1:] if self._untried[0] is now else ((), ())
 
     def note_explored(
@@ -326,7 +341,8 @@ class Recall:
         with nothing selected, whether it did nothing on its own (inert); with `selected`
         selected, whether it ever acted after a selection here, else what it did nothing with."""
         key = label_of(action, frame)[0]
-        self._tried.setdefault(sid, set()).add(key)
+        looks = self._tried.setdefault(sid, {}).setdefault(key, [])
+        looks[:] = [*looks[-TRIED_LOOKS + 1 :], getattr(action, "target", None)]
         if "|" in sid:
             under = self._under.setdefault(sid.split("|")[0], {})
             dead = under.get(key, [])

@@ -2,8 +2,9 @@
 
 The offline reflector reasons over the last k one-line summaries: it counts how often the same
 target failed and how long the screen has stayed put, states what went wrong, cites the steps
-("[step N]"), picks a corrected next action (an untried element, else the one likeliest to act by
-the affordance memory, never one known to do nothing) and
+("[step N]"), picks a corrected next action (the untried element likeliest to act by the
+affordance memory, never one known to do nothing; one that looks new at a place tried before
+counts as untried, and of those as likely, a look never clicked on this screen comes first) and
 writes at most 3 guidelines. Every reflector's answer -- offline or VLM -- goes through
 `check_reflection`; one that ignores the history is re-asked once with the reason.
 Guidelines become Insights on the State (graph.add_insight keeps at most 3 per state) and are
@@ -59,8 +60,8 @@ class OfflineReflector:
 
 
 def _corrected(trial: Trial) -> Click | None:
-    """The untried element likeliest to act (never one known to do nothing; list order when
-    chances are unknown). With everything tried there is none: the bandit, which knows what each
+    """The untried element likeliest to act (never one known to do nothing; in the order of
+    `trial.untried` when as likely: Recall puts looks never clicked on this screen first). With everything tried there is none: the bandit, which knows what each
     skill here has been worth, chooses (the likeliest to act, always the same button that ends a
     turn, was a habit, not a correction)."""
     width = trial.frame.width / trial.frame.scale

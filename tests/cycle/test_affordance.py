@@ -114,3 +114,27 @@ def test_what_did_nothing_at_a_place_says_nothing_of_a_quite_unlike_look_there()
     glowing = Target(box=SQUARES[1], descriptor=describe(IMAGE, SQUARES[1]))
     like, unlike = memory.chances("s", None, [(counter, "cell 1,1"), (glowing, "cell 1,1")])
     assert like < INERT and unlike == 0.5
+
+
+def test_what_never_acted_while_something_was_on_screen_is_dead_while_it_is_there():
+    """A card clicked while the game shows that it cannot be played: the message is a mark of
+    those moments, so the card is not clicked while it is shown, and is when it is gone."""
+    square = _target(SQUARES[0])
+    message = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
+    counter = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
+    memory = Affordances()
+    for _ in range(3):  # it acted at three moments with no message shown
+        memory.see(counter)
+        memory.note("s", None, square, "k", acted=True)
+    memory.see([*counter, message])
+    assert memory.chances("s", None, [(square, "k")])[0] > 0.5, "never did nothing yet"
+    memory.note("s", None, square, "k", acted=False)
+    memory.note("s", None, square, "k", acted=False)
+    assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "one moment: a coincidence"
+    memory.see(counter)
+    memory.note("s", None, _target(SQUARES[1]), "end", acted=True)  # another moment
+    memory.see([*counter, message])
+    memory.note("s", None, square, "k", acted=False)
+    assert memory.chances("s", None, [(square, "k")])[0] == 0.0, "the message is up again"
+    memory.see(counter)
+    assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "and gone"

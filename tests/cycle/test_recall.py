@@ -224,3 +224,31 @@ def test_what_failed_and_was_reflected_on_is_not_next_even_where_a_skill_finds_i
     seen = recall.situation(now, (), {})
     assert seen.skills == () and seen.untried == (2, 3)
     assert [v.name for v in recall.situation(now, (), {}).skills] == ["red card"], "once only"
+
+
+def test_a_correction_may_click_what_looks_new_at_a_place_tried_before(tmp_path):
+    # Every place on the screen was tried; then the green box gets a bright ring (a map node
+    # that now glows, the way on). The Explore arm's untried places stay as they were; the
+    # reflection's correction may click what looks new at a tried place.
+    frame, cands = _painted((200, 40, 40))
+    seen = Seen("st_s", "s-x", 9, False)
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    affordances = Affordances()
+    recall = Recall(graph, StateMemory(graph, 0.9), affordances)
+    for c in cands:
+        key = target_key(c.box, W, H)
+        recall.note_explored("st_s", Click(c.box.center.x, c.box.center.y, target=c.target()),
+                             frame, 0.0, acted=True)  # fmt: skip
+        affordances.note("st_s", None, c.target(), key, True)
+    now = Perceived(frame, cands, seen, None)
+    assert recall.situation(now, (), {}).untried == ()
+    assert recall.untried(now)[0] == ()
+    image = frame.image.copy()
+    b = BOXES[3]
+    image[b.y : b.y + b.h, b.x : b.x + b.w] = (250, 220, 60)
+    image[b.y + 12 : b.y + b.h - 12, b.x + 12 : b.x + b.w - 12] = (40, 200, 40)
+    glowing = Frame(image, 0, 0.0, Rect(0, 0, W, H))
+    now = Perceived(glowing, tuple(Candidate(b, describe(image, b), "", 0.5) for b in BOXES),
+                    seen, None)  # fmt: skip
+    assert recall.situation(now, (), {}).untried == ()
+    assert recall.untried(now)[0] == (3,)

@@ -3,8 +3,8 @@
 Skills offered in this state (and, when it has few, in the most similar states) minus those whose
 not_when names this screen; the guidelines stored here; the candidates never tried here (and, for
 a reflection's correction, those that look new where something else was tried: a node that now
-glows); the Explore arm's running mean; the reflection's corrected action if its target is still on screen;
-from the affordance memory, the chance each candidate acts (a skill whose first click is known to
+glows); the Explore arm's running mean; the reflection's corrected action if its target is still
+on screen; from the affordance memory, the chance each candidate acts (a skill whose first click is known to
 do nothing here is not offered, and a candidate that looks like things that never acted here is
 not "untried").
 """
@@ -138,12 +138,6 @@ class Recall:
         for k in self.offered_here:
             tried.setdefault(first[k.id], []).append(firsts[k.id])
         untried = tuple(i for i, k in enumerate(keys) if k not in tried and chances[i] >= INERT)
-        # a reflection's correction may also click what looks new at a tried place (a node
-        # that now glows), looks never clicked on this screen first
-        targets = [t for t, _ in aimed[:n]]
-        was, seen = tried_before(targets, keys, tried), self._affordances.seen_here(sid, targets)
-        fresh = [i for i in range(n) if not was[i] and chances[i] >= INERT]
-        fresh.sort(key=seen.__getitem__)
         if primer:  # a selection waits: extend it by what did nothing alone (card -> enemy;
             # the affordance memory's chance, above, says what did nothing after selections)
             # and not what never acted after a selection here and did nothing after one like
@@ -155,7 +149,19 @@ class Recall:
                 if keys[i] in inert
                 and ((dead := under.get(keys[i])) is None or not alike_any([selected], dead)[0])
             )
-        self._untried = (now, untried if primer else tuple(fresh), tuple(chances[:n]))
+            correctable = untried
+        else:  # a reflection's correction may also click what looks new at a tried
+            # place (a node that now glows), looks never clicked on this screen first
+            targets = [t for t, _ in aimed[:n]]
+            was = tried_before(targets, keys, tried)
+            seen = self._affordances.seen_here(sid, targets)
+            correctable = tuple(
+                sorted(
+                    (i for i in range(n) if not was[i] and chances[i] >= INERT),
+                    key=seen.__getitem__,
+                )
+            )
+        self._untried = (now, correctable, tuple(chances[:n]))
         hint = hints.get(context)  # a hint reflected under a selection holds for it only
         if hint is not None:
             hint_key = label_of(hint, now.frame)[0]

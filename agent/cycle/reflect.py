@@ -61,9 +61,10 @@ class OfflineReflector:
 
 def _corrected(trial: Trial) -> Click | None:
     """The untried element likeliest to act (never one known to do nothing; in the order of
-    `trial.untried` when as likely: Recall puts looks never clicked on this screen first). With everything tried there is none: the bandit, which knows what each
-    skill here has been worth, chooses (the likeliest to act, always the same button that ends a
-    turn, was a habit, not a correction)."""
+    `trial.untried` when as likely: Recall puts looks never clicked on this screen first). With
+    everything tried there is none: the bandit, which knows what each skill here has been worth,
+    chooses (the likeliest to act, always the same button that ends a turn, was a habit, not a
+    correction)."""
     width = trial.frame.width / trial.frame.scale
     height = trial.frame.height / trial.frame.scale
     chances = trial.chances or (1.0,) * len(trial.candidates)

@@ -4,9 +4,9 @@ Skills offered in this state (and, when it has few, in the most similar states) 
 not_when names this screen; the guidelines stored here; the candidates never tried here (and, for
 a reflection's correction, those that look new where something else was tried: a node that now
 glows); the Explore arm's running mean; the reflection's corrected action if its target is still
-on screen; from the affordance memory, the chance each candidate acts (a skill whose first click is known to
-do nothing here is not offered, and a candidate that looks like things that never acted here is
-not "untried").
+on screen; from the affordance memory, the chance each candidate acts (a skill whose first click
+is known to do nothing here is not offered, and a candidate that looks like things that never
+acted here is not "untried").
 """
 
 from __future__ import annotations

@@ -37,8 +37,9 @@ from agent.cycle.reflect import label_of, reflect_checked, store_guidelines
 from agent.cycle.strategy import Choice, StrategyBook
 from agent.cycle.trial import SkillRun, ground_step, step_from_action
 from agent.perception.change import changed_within
+from agent.perception.reground import reground
 from agent.perception.settings import PerceptionSettings
-from agent.types import Action, Frame, Rect, Step, Target
+from agent.types import Action, Click, Frame, Rect, Step, Target
 from skills.model import SkillStep
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,25 @@ class _Primer:
     key: str
 
 
+@dataclass(frozen=True)
+class _Held:
+    """What a click selected: in which state, the target as clicked, and where it is now (a
+    lifted card stands above its old place)."""
+
+    state_id: str
+    target: Target
+    box: Rect
+
+    def under(self, action: Action) -> bool:
+        """Whether `action` clicks on it (which would only undo the selection)."""
+        b = self.box
+        return (
+            isinstance(action, Click)
+            and b.x <= action.x < b.x + b.w
+            and b.y <= action.y < b.y + b.h
+        )
+
+
 @dataclass
 class _Pending:
     """The action in flight: what was chosen, where, and by which strategy."""
@@ -136,8 +156,9 @@ class Learner:
         self._pending: _Pending | None = None
         self._run: SkillRun | None = None
         self._primer: _Primer | None = None
-        self._selected: tuple[str, Target] | None = None
-        self._recent: deque[bytes] = deque(maxlen=2)
+        self._selected: _Held | None = None
+        self._recent: deque[tuple[bytes, _Held | None]] = deque(maxlen=2)
+        """The last two screens acted on, each with what was selected on it."""
         self._progress_moves = False
         self._setbacks: set[str] = set()
         self._gains: set[str] = set()
@@ -156,9 +177,10 @@ class Learner:
         now = self.perceiver.perceive(frame)  # 1 perceive
         self.affordances.see(now.candidates)
         sid = now.seen.state_id
-        selected = self._selected[1] if self._selected and self._selected[0] == sid else None
+        held = self._selected if self._selected and self._selected.state_id == sid else None
+        selected = held.target if held else None
         if self._run is not None and self._pending is not None:  # 4 trial: next step of a skill
-            action = self._continue_run(now, selected)
+            action = self._continue_run(now, held)
             if action is not None:
                 return action
         primer = self._primer if self._primer and self._primer.state_id == sid else None
@@ -178,6 +200,8 @@ class Learner:
             start = next(v.start for v in situation.skills if v.id == skill.id)
             run = SkillRun(skill, now.seen.state_id)
             action = ground_step(skill.steps[start], frame, now.candidates, by_place=start > 0)
+            if action is not None and held is not None and held.under(action):
+                action = None  # on what is selected: that would only undo it
             if action is not None and self.recall.closes(action, frame):
                 action = None  # found by look where the game's close button is: never again
             if action is not None:
@@ -204,7 +228,7 @@ class Learner:
         self._run = None
         return proposal.action
 
-    def _continue_run(self, now: Perceived, selected: Target | None) -> Action | None:
+    def _continue_run(self, now: Perceived, held: _Held | None) -> Action | None:
         run = self._run
         assert run is not None and self._pending is not None
         step = run.skill.steps[run.next_index]
@@ -213,6 +237,7 @@ class Learner:
             self._fail_run(run, now)
             self._run = None
             return None
+        selected = held.target if held else None
         if not self.recall.may_act(now, selected, action):
             # known to do nothing now (it needs a selection the last click did not make: a card
             # without the energy to play it): the skill does not apply now, no failure
@@ -250,12 +275,14 @@ class Learner:
         )  # fmt: skip
         recipe = pending.choice.recipe
         judgement = self._role("judge", recipe.judge).judge(evidence, recipe)  # 5 judge
-        undone = step.acted and after.key in self._recent  # back to a screen of a step ago
+        # back to a screen of a step ago: so is what was selected
+        back = [held for key, held in self._recent if key == after.key]
+        undone = step.acted and bool(back)
         if undone:
             judgement = replace(judgement, consistent=False, progressive=False, reward=0.0)
             self.evolver.undo_last()
             self.recall.undo_last()
-        self._recent.append(before.key)
+        self._recent.append((before.key, self._selected))
         setback = self._setback(before, after)
         if step.restarted:  # the game exited on this click (its close or quit) and was restarted
             self.recall.closers.add(key)
@@ -271,16 +298,21 @@ class Learner:
         ran = run.skill.id if run else ""  # the skill this click was a step of
         self.recall.clicked(key, target, step.acted, ran)
         # a click that changed its own target, and the screen but not the state (and was not
-        # undone), selected it; one that did nothing changed nothing, the selection included
+        # undone, nor on what was selected: that undoes it), selected it; one that did nothing
+        # changed nothing, the selection included
+        held = self._selected if self._selected and self._selected.state_id == sid else None
         selects = (
             step.acted
             and not undone
+            and not (held and held.under(step.action))
             and after.seen.state_id == sid
             and target is not None
             and _changed_itself(step, target)
         )
-        if step.acted:
-            self._selected = (sid, target) if selects else None
+        if undone:
+            self._selected = back[-1]
+        elif step.acted:
+            self._selected = _Held(sid, target, _where(target, after)) if selects else None
         self.model_calls += judgement.model_calls
         summary = f"[step {step.index}] click {label} -> " + (
             judgement.reason if step.acted else "no change"
@@ -430,6 +462,12 @@ class Learner:
         """Write what is still queued and close the library."""
         self.evolver.flush()
         self.graph.close()
+
+
+def _where(target: Target, after: Perceived) -> Rect:
+    """Where a clicked target stands after the click (a selected card is lifted)."""
+    found = reground(target, after.frame, proposals=after.candidates)
+    return found.box if found is not None else target.box
 
 
 def _changed_itself(step: Step, target: Target) -> bool:

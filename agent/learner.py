@@ -103,12 +103,7 @@ class _Held:
 
     def under(self, action: Action) -> bool:
         """Whether `action` clicks on it (which would only undo the selection)."""
-        b = self.box
-        return (
-            isinstance(action, Click)
-            and b.x <= action.x < b.x + b.w
-            and b.y <= action.y < b.y + b.h
-        )
+        return isinstance(action, Click) and self.box.contains(action.x, action.y)
 
 
 @dataclass
@@ -172,12 +167,17 @@ class Learner:
         attr = {"propose": "proposer", "judge": "judge", "name": "namer", "reflect": "reflector"}
         return getattr(brain, attr[role]) or getattr(self.brains["offline"], attr[role])
 
+    def _held(self, state_id: str) -> _Held | None:
+        """What is selected, if it was selected in this state."""
+        held = self._selected
+        return held if held is not None and held.state_id == state_id else None
+
     # --- decide -----------------------------------------------------------------------------
     def decide(self, frame: Frame) -> Action:
         now = self.perceiver.perceive(frame)  # 1 perceive
         self.affordances.see(now.candidates)
         sid = now.seen.state_id
-        held = self._selected if self._selected and self._selected.state_id == sid else None
+        held = self._held(sid)
         selected = held.target if held else None
         if self._run is not None and self._pending is not None:  # 4 trial: next step of a skill
             action = self._continue_run(now, held)
@@ -300,7 +300,7 @@ class Learner:
         # a click that changed its own target, and the screen but not the state (and was not
         # undone, nor on what was selected: that undoes it), selected it; one that did nothing
         # changed nothing, the selection included
-        held = self._selected if self._selected and self._selected.state_id == sid else None
+        held = self._held(sid)
         selects = (
             step.acted
             and not undone

@@ -84,6 +84,8 @@ class Situation:
     hint: the corrected action a reflection gave for this state, if it still applies.
     chances: per candidate, the chance a click on it changes the screen here, learnt from
     clicks on alike-looking things (agent/cycle/affordance.py); empty when not known.
+    selected: what an earlier click selected and is still selected, as the learner sees it
+    (a click that changed its own target and the screen but not the state), or None.
     """
 
     frame: Frame
@@ -99,6 +101,7 @@ class Situation:
     explore_runs: int = 0
     hint: Action | None = None
     chances: tuple[float, ...] = ()
+    selected: Target | None = None
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class VlmProposer:
 
     def propose(self, situation: Situation, recipe: Recipe) -> Proposal:
         s = situation
-        context = self.memo.context(s.state_id, s.frame)
+        context = self.memo.context(s.state_id, s.frame, s.selected)
         self.tier.memo_action = None
         proposal = self._propose(s, recipe, context)
         from_memo = proposal.action is not None and proposal.action is self.tier.memo_action

@@ -3,8 +3,10 @@
 EGuR's cheapest strategy is "no model call at all". Exact screens rarely repeat in a game (a
 number changes, a card moves), so the memo caches the model's *choices* per context instead:
 
-    context   the screen state, plus the target the last action hit when that action changed the
-              screen without leaving the state (a selection, a played card): "what comes next"
+    context   the screen state, plus what is selected in it as the learner sees it (a card
+              clicked and not yet played), else the target the last action hit when it changed
+              the screen without leaving the state (a played card): "what comes next"; a target
+              counts by its look (a card is the same lesson in every slot), else its place
     choices   how often the model picked each target: where it was (a coarse, coordinate-free
               target key) and how it looked (one of the memo's looks, shared by all contexts:
               descriptors at least `alike` similar share one)
@@ -35,8 +37,9 @@ model is also asked now and then, with a probability that falls as the context g
 and the picked look gathers checks (1 / asks³ and 1 / (2 + checks)², never below `floor`), so a
 look trusted on little evidence is soon checked and a changed situation is noticed. A look's
 checks in every context of the state count while none here went against it (experience is
-reused: what follows each of five card slots is one lesson, not five); everything is seeded, so
-runs repeat.
+reused), and every `worked` memo picks of it here that changed the screen and were not undone
+count as one more (model calls fall as the memo's own picks keep working); everything is
+seeded, so runs repeat.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from agent.brains.vlm_view import screen_key
 from agent.cycle.targets import target_key
 from agent.perception.descriptor import appearance_similarity
 from agent.perception.objects import Candidate
-from agent.types import Action, Frame, Rect
+from agent.types import Action, Frame, Rect, Target
 
 MAX_CONTEXTS = 4096
 RECENT = 4
@@ -66,6 +69,8 @@ class _Entry:
     agreed: Counter[str] = field(default_factory=Counter)
     disagreed: Counter[str] = field(default_factory=Counter)
     """Per look ("None": an element picked for its place), checks for and against the memo."""
+    worked: Counter[str] = field(default_factory=Counter)
+    """Per look, memo picks that changed the screen and were not undone."""
 
     def trust(self, look: str, retry: bool = False) -> float:
         """How often a memo pick of `look` here matched the model (Beta(1, 1) mean of checks).
@@ -94,12 +99,15 @@ class DecisionMemo:
         trust: float = 0.4,
         alike: float = 0.8,
         floor: float = 0.005,
+        worked: float = 4,
         seed: int = 0,
     ) -> None:
         self.trust_after = trust_after
         self.trust = trust
         self.alike = alike
         self.floor = floor
+        self.worked = worked
+        """Memo picks of a look that worked count as one check of it (for re-asking)."""
         self._rng = random.Random(seed)
         self._entries: dict[str, _Entry] = {}
         self._looks: list[tuple[float, ...]] = []
@@ -125,7 +133,7 @@ class DecisionMemo:
         """Why the model was asked: "new" context, "untrusted", "failed" memo pick, "random"
         re-ask, choices "absent"."""
 
-    def context(self, state_id: str, frame: Frame) -> str:
+    def context(self, state_id: str, frame: Frame, selected: Target | None = None) -> str:
         """The context of this decision (and note whether the last action changed the screen)."""
         screen = screen_key(frame)
         self._state = state_id
@@ -138,15 +146,23 @@ class DecisionMemo:
         undone = screen in self._recent  # nothing changed, or back to a screen of just before
         entry = self._entries.get(last.context)
         from_memo = last.pick is not None
-        if from_memo and entry is not None and undone:  # the memo's own pick did nothing
-            entry.disagreed[_look(last.pick)] += 1
+        if from_memo and entry is not None:  # the memo's own pick did nothing, or something
+            (entry.disagreed if undone else entry.worked)[_look(last.pick)] += 1
         self._failed = undone and from_memo
         if self._failed:  # crossed out on the screen it was picked on
             self._crossed.setdefault(last.screen, set()).add(_look(last.pick))
             self._retry = last.screen == screen and len(self._crossed[screen]) == 1
+        if selected is not None:  # what comes next depends on what is selected
+            return self._enter(screen, f"{state_id}|holds {self._what(selected, frame)}")
         if undone:  # the same situation as when this screen was last seen
             return self._enter(screen, self._recent[screen])
         return self._enter(screen, f"{state_id}|{last.target}" if last.target else state_id)
+
+    def _what(self, target: Target, frame: Frame) -> str:
+        """A target as a context names it: its look (a card is the same lesson in every slot),
+        else its place."""
+        look = self._look_of(target.descriptor)
+        return f"look {look}" if look is not None else box_key(target.box, frame)
 
     def _enter(self, screen: str, context: str) -> str:
         """Note `screen` as the latest of the recent screens, in `context`; returns `context`."""
@@ -191,6 +207,7 @@ class DecisionMemo:
         checks = entry.agreed[look] + entry.disagreed[look]
         if not entry.disagreed[look]:
             checks = max(checks, self._checked[(self._state, look)])
+        checks += entry.worked[look] / self.worked
         return max(self.floor, 1.0 / entry.asks**3, 1.0 / (2 + checks) ** 2)
 
     def _ranked(
@@ -260,7 +277,9 @@ class DecisionMemo:
     ) -> None:
         """Remember the action taken from this frame, to judge it at the next decision."""
         pick = self._pick if from_memo else None
-        self._last = _Last(state_id, screen_key(frame), context, key_of(action, frame), pick)
+        target = getattr(action, "target", None)
+        what = "" if target is None else self._what(target, frame)
+        self._last = _Last(state_id, screen_key(frame), context, what, pick)
 
 
 def _alike(pick: str, choice: str | None) -> bool:
@@ -287,8 +306,3 @@ def box_key(box: Rect, frame: Frame) -> str:
     """The coarse, coordinate-free key of a box on a frame (agent.cycle.targets)."""
     return target_key(box, frame.width / frame.scale, frame.height / frame.scale)
 
-
-def key_of(action: Action | None, frame: Frame) -> str:
-    """The coarse target key an action aimed at ("" when it had no target)."""
-    target = getattr(action, "target", None)
-    return "" if target is None else box_key(target.box, frame)

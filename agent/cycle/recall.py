@@ -193,6 +193,7 @@ class Recall:
             explore_runs=runs if not untried or (not primer and self._trusted()) else dry,
             hint=hint,
             chances=self._untried[2],
+            selected=selected,
         )
 
     def _view(self, skill: Skill, avoided: bool, goes_on: bool) -> SkillView:

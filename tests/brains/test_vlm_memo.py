@@ -3,6 +3,8 @@ back to the model as soon as its own pick fails (agent/brains/vlm_memo.py)."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from agent.brains.vlm_memo import DecisionMemo
@@ -32,11 +34,14 @@ class Driver:
         self.memo = memo
         self.tick = 0
 
-    def decide(self, state: str, colours, model_pick: int, acts: bool = True) -> tuple[bool, int]:
-        """One decision; the screen changes afterwards unless `acts` is False."""
+    def decide(
+        self, state: str, colours, model_pick: int, acts: bool = True, selected=None
+    ) -> tuple[bool, int]:
+        """One decision (with `selected` selected); the screen changes afterwards unless `acts`
+        is False."""
         self.tick += acts
         frame, marked = screen(colours, self.tick)
-        context = self.memo.context(state, frame)
+        context = self.memo.context(state, frame, selected)
         index = self.memo.recall(context, marked, frame)
         from_memo = index is not None
         if index is None:
@@ -207,3 +212,40 @@ def test_a_look_checked_in_one_context_of_a_state_is_not_rechecked_as_new_in_the
     # each context learns where red is; its checks there count for the others (101 re-asks at
     # random when every context checked red on its own)
     assert rechecks <= 80, f"{rechecks} random re-asks of a look checked in the state already"
+
+
+def selections() -> list:
+    """Three targets of different looks, as the learner hands over what is selected."""
+    _, marked = screen([GREEN, YELLOW, GREY], 0)
+    return [c.target() for c in marked]
+
+
+def test_what_the_model_chooses_next_is_learnt_per_selection() -> None:
+    memo = DecisionMemo(seed=1)
+    drive = Driver(memo)
+    green, yellow, _ = selections()
+    colours = [GREY, RED, BLUE]
+    # with green selected the model clicks red, with yellow blue, with nothing selected grey;
+    # in no order, so the last click does not tell what comes next
+    plan = [(green, 1), (yellow, 2), (None, 0)]
+    order = random.Random(0)
+    answers = []
+    for _ in range(60):
+        selected, pick = order.choice(plan)
+        hit, index = drive.decide("a", colours, pick, selected=selected)
+        assert index == pick, "the memo answered with the choice of another selection"
+        answers.append(hit)
+    assert sum(answers[30:]) >= 25, "each selection's choice is answered from the memo"
+
+
+def test_a_look_whose_memo_picks_keep_working_is_rechecked_less_often() -> None:
+    asked = {}
+    for worked in (4, float("inf")):  # four picks that worked count as a check, or none do
+        asked[worked] = 0
+        for seed in range(6):
+            memo = DecisionMemo(worked=worked, seed=seed)
+            drive = Driver(memo)
+            for _ in range(200):  # on "a" the model always picks red; each pick acts
+                drive.decide("a", [GREY, RED, BLUE], 1)
+            asked[worked] += memo.why["random"]
+    assert asked[4] < 0.75 * asked[float("inf")], f"re-asks {asked}: working picks did not count"

@@ -305,4 +305,3 @@ def _look(choice: str) -> str:
 def box_key(box: Rect, frame: Frame) -> str:
     """The coarse, coordinate-free key of a box on a frame (agent.cycle.targets)."""
     return target_key(box, frame.width / frame.scale, frame.height / frame.scale)
-

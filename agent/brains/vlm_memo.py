@@ -37,7 +37,7 @@ model is also asked now and then, with a probability that falls as the context g
 and the picked look gathers checks (1 / asks³ and 1 / (2 + checks)², never below `floor`), so a
 look trusted on little evidence is soon checked and a changed situation is noticed. A look's
 checks in every context of the state count while none here went against it (experience is
-reused), and every `worked` memo picks of it here that changed the screen and were not undone
+reused), and every `worked` (2) memo picks of it here that changed the screen and were not undone
 count as one more (model calls fall as the memo's own picks keep working); everything is
 seeded, so runs repeat.
 """
@@ -99,7 +99,7 @@ class DecisionMemo:
         trust: float = 0.4,
         alike: float = 0.8,
         floor: float = 0.005,
-        worked: float = 4,
+        worked: float = 2,
         seed: int = 0,
     ) -> None:
         self.trust_after = trust_after

@@ -240,7 +240,7 @@ def test_what_the_model_chooses_next_is_learnt_per_selection() -> None:
 
 def test_a_look_whose_memo_picks_keep_working_is_rechecked_less_often() -> None:
     asked = {}
-    for worked in (4, float("inf")):  # four picks that worked count as a check, or none do
+    for worked in (2, float("inf")):  # two picks that worked count as a check, or none do
         asked[worked] = 0
         for seed in range(6):
             memo = DecisionMemo(worked=worked, seed=seed)
@@ -248,4 +248,4 @@ def test_a_look_whose_memo_picks_keep_working_is_rechecked_less_often() -> None:
             for _ in range(200):  # on "a" the model always picks red; each pick acts
                 drive.decide("a", [GREY, RED, BLUE], 1)
             asked[worked] += memo.why["random"]
-    assert asked[4] < 0.75 * asked[float("inf")], f"re-asks {asked}: working picks did not count"
+    assert asked[2] < 0.75 * asked[float("inf")], f"re-asks {asked}: working picks did not count"

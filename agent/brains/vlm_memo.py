@@ -86,7 +86,8 @@ class _Last:
     state_id: str
     screen: str
     context: str
-    target: str
+    what: str
+    """What the action clicked, as a context names it (`DecisionMemo._what`; "" for nothing)."""
     pick: str | None
 
 
@@ -156,7 +157,7 @@ class DecisionMemo:
             return self._enter(screen, f"{state_id}|holds {self._what(selected, frame)}")
         if undone:  # the same situation as when this screen was last seen
             return self._enter(screen, self._recent[screen])
-        return self._enter(screen, f"{state_id}|{last.target}" if last.target else state_id)
+        return self._enter(screen, f"{state_id}|{last.what}" if last.what else state_id)
 
     def _what(self, target: Target, frame: Frame) -> str:
         """A target as a context names it: its look (a card is the same lesson in every slot),

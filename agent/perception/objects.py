@@ -113,8 +113,8 @@ def _scores(
     (`border`), contrast against a ring around it (`contrast`, 1 = a Lab distance of 60) and the
     calm of its margin."""
     height, width = edges.shape
-    band = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
-    ib = cv2.integral(band.astype(np.uint8))
+    # Edge masks are 0 / 255: their integrals count edge pixels 255 times over.
+    ib = cv2.integral(cv2.dilate(edges, np.ones((3, 3), np.uint8)))
     il = lab_integral
     x, y, w, h = (boxes[:, k].astype(np.int64) for k in range(4))
     r, b = x + w - 1, y + h - 1
@@ -123,7 +123,7 @@ def _scores(
         + box_sums(ib, x, b, w, 1)
         + box_sums(ib, x, y, 1, h)
         + box_sums(ib, r, y, 1, h)
-    ) / (2 * (w + h))
+    ) // 255 / (2 * (w + h))
     iw, ih = np.maximum(1, w // 2), np.maximum(1, h // 2)
     inner = box_sums(il, x + w // 4, y + h // 4, iw, ih) / (iw * ih)[:, None].astype(np.float64)
     m = np.maximum(2, np.minimum(w, h) // 4)
@@ -135,7 +135,7 @@ def _scores(
     contrast = np.where(ring_area > 0, np.linalg.norm(inner - outer, axis=1) / 60.0, 0.0)
     # Isolation: UI things sit on a calm margin; fragments of art or texture are surrounded by
     # more edges. Edge density in a ring just outside the box (its own border excluded).
-    ie = cv2.integral((edges > 0).astype(np.uint8))
+    ie = cv2.integral(edges)
     g = 2
     n = np.maximum(3, np.minimum(w, h) // 3)
     ax0, ay0 = np.maximum(0, x - g), np.maximum(0, y - g)
@@ -146,7 +146,7 @@ def _scores(
         ie, ax0, ay0, ax1 - ax0, ay1 - ay0
     )
     margin = ((bx1 - bx0) * (by1 - by0) - (ax1 - ax0) * (ay1 - ay0)).astype(np.float64)
-    density = np.where(margin > 0, busy / np.maximum(margin, 1), 0.0)
+    density = np.where(margin > 0, busy // 255 / np.maximum(margin, 1), 0.0)
     isolation = 1.0 - np.minimum(1.0, density / 0.15)
     score = 0.45 * border + 0.3 * np.minimum(1.0, contrast) + 0.25 * isolation
     # A text line or a lone glyph has no frame of its own: judge it by how calm its margin is
@@ -251,8 +251,9 @@ def _prune_parts(
     for i, j in zip(*np.nonzero(same), strict=True):
         if not drop[i] and not drop[j]:
             drop[i if outer_wins[i, j] else max(i, j)] = True
-    for j in np.argsort(-area):
-        if drop[j] or not inside[:, j].any():
+    order = np.argsort(-area)
+    for j in order[inside[:, order].any(axis=0)]:  # the boxes with others inside, biggest first
+        if drop[j]:
             continue
         kids = np.flatnonzero(inside[:, j])
         direct = kids[~inside[np.ix_(kids, kids)].any(axis=1)]

@@ -24,10 +24,10 @@ EDGE, REGION, TEXT, BLOB, GLYPH = range(len(SOURCES))
 
 def colour_edges(rgb: np.ndarray, settings: PerceptionSettings) -> np.ndarray:
     """Union of Canny edges over the colour channels (catches equal-brightness colour borders)."""
-    blurred = cv2.GaussianBlur(rgb, (3, 3), 0)
-    edges = cv2.Canny(blurred[..., 0], settings.edge_low, settings.edge_high)
-    for c in (1, 2):
-        edges |= cv2.Canny(blurred[..., c], settings.edge_low, settings.edge_high)
+    first, *others = cv2.split(cv2.GaussianBlur(rgb, (3, 3), 0))
+    edges = cv2.Canny(first, settings.edge_low, settings.edge_high)
+    for channel in others:
+        edges |= cv2.Canny(channel, settings.edge_low, settings.edge_high)
     return edges
 
 
@@ -57,7 +57,7 @@ def proposals(
 
     contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     if contours:
-        rects = np.array([cv2.boundingRect(c) for c in contours], dtype=np.int32).reshape(-1, 4)
+        rects = _bounding_rects(contours)
         rows.append(np.column_stack([rects, np.full(len(rects), EDGE, np.int32)]))
 
     # Flat regions at half resolution (they are large; an edge pixel marks its whole 2 x 2 cell).
@@ -95,6 +95,16 @@ def proposals(
     return boxes[ok].astype(np.int32)
 
 
+def _bounding_rects(contours) -> np.ndarray:
+    """cv2.boundingRect of each contour (x, y, w, h rows), in a few array operations instead of
+    a call per contour."""
+    points = np.concatenate(contours).reshape(-1, 2)
+    starts = np.cumsum([0] + [len(c) for c in contours[:-1]])
+    low = np.minimum.reduceat(points, starts)
+    high = np.maximum.reduceat(points, starts)
+    return np.column_stack([low, high - low + 1]).astype(np.int32)
+
+
 def _blobs(rgb: np.ndarray) -> np.ndarray:
     """Boxes of solid things standing on the dominant background colour (sprites, tokens, tiles).
 
@@ -103,11 +113,11 @@ def _blobs(rgb: np.ndarray) -> np.ndarray:
     when it is drawn from many differently coloured parts. Runs at half the work resolution.
     """
     half = cv2.resize(rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    quant = (half >> 4).astype(np.int32)
-    codes = (quant[..., 0] << 8) | (quant[..., 1] << 4) | quant[..., 2]
+    r, g, b = ((c >> 4).astype(np.uint16) for c in cv2.split(half))
+    codes = (r << 8) | (g << 4) | b
     mode = int(np.bincount(codes.reshape(-1), minlength=4096).argmax())
-    background = np.array([(mode >> 8) & 15, (mode >> 4) & 15, mode & 15], np.uint8) * 16 + 8
-    diff = cv2.absdiff(half, np.full_like(half, background))
+    background = [float(((mode >> shift) & 15) * 16 + 8) for shift in (8, 4, 0)]
+    diff = cv2.absdiff(half, (*background, 0.0))  # against a scalar: no frame-sized fill
     distance = cv2.max(cv2.max(diff[..., 0], diff[..., 1]), diff[..., 2])
     foreground = (distance > 28).astype(np.uint8)
     if foreground.mean() > 0.6:  # no dominant background: this source has nothing to say

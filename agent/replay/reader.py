@@ -170,6 +170,9 @@ def _progress(value: Any) -> float | None:
         return None
 
 
+_IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", 0)
+"""Decode straight to RGB where OpenCV can (4.11+), without a conversion of the whole frame."""
+
 _decoder = ThreadPoolExecutor(1, thread_name_prefix="replay-decode")
 """The one background thread decoding frames ahead for every open Replay (idle until used)."""
 
@@ -381,10 +384,12 @@ class Replay:
                 self._pending[sha] = _decoder.submit(self._decode, sha)
 
     def _decode(self, sha: str) -> np.ndarray:
-        data = cv2.imread(str(self.path / "frames" / f"{sha}.png"), cv2.IMREAD_COLOR)
-        if data is None:
+        path = str(self.path / "frames" / f"{sha}.png")
+        image = cv2.imread(path, _IMREAD_RGB or cv2.IMREAD_COLOR)
+        if image is None:
             raise ReplayError(f"{self.path}: frame {sha} is missing or unreadable")
-        image = cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
+        if not _IMREAD_RGB:
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         image.flags.writeable = False
         return image
 

@@ -295,8 +295,11 @@ class Skill(Record):
     @property
     def totals(self) -> SkillStats:
         """Stats summed over every origin that counted them."""
+        counted = list(self.stats.values())
+        if len(counted) == 1:  # the common case: one origin, nothing to add (asked per decision)
+            return counted[0]
         total = SkillStats()
-        for stats in self.stats.values():
+        for stats in counted:
             total = total + stats
         return total
 

@@ -146,3 +146,21 @@ def test_replay_frames_behave_like_live_grabs(toy_recording: Path) -> None:
     assert all(i is not None for i in infos)
     assert [i.index for i in infos] == sorted(i.index for i in infos)  # each grab its own index
     assert outcome.frame.index == infos[0].index
+
+
+def test_frames_come_back_pixel_for_pixel_in_rgb(tmp_path: Path) -> None:
+    """Frames are stored losslessly and decoded in RGB order, whatever the PNG settings."""
+    from agent.recording import Recorder
+    from agent.types import Frame, Rect, Step
+
+    rng = np.random.default_rng(5)
+    noisy = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    flat = np.zeros((48, 64, 3), np.uint8)
+    flat[..., 0] = 200  # pure red: a swapped channel order would read it as blue
+    frames = [Frame(image, i, 0.0, Rect(0, 0, 64, 48)) for i, image in enumerate((noisy, flat))]
+    with Recorder(tmp_path, game="toy", agent_id="a") as rec:
+        rec.on_step(Step(0, frames[0], Wait(0.1), frames[1], 0.0, True))
+    replay = Replay(rec.path)
+    step = replay.steps[0]
+    assert np.array_equal(replay.image(step.before_sha), noisy)
+    assert np.array_equal(replay.image(step.after_sha), flat)

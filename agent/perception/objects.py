@@ -118,12 +118,13 @@ def _scores(
     il = lab_integral
     x, y, w, h = (boxes[:, k].astype(np.int64) for k in range(4))
     r, b = x + w - 1, y + h - 1
-    border = (
+    on_border = (
         box_sums(ib, x, y, w, 1)
         + box_sums(ib, x, b, w, 1)
         + box_sums(ib, x, y, 1, h)
         + box_sums(ib, r, y, 1, h)
-    ) // 255 / (2 * (w + h))
+    ) // 255
+    border = on_border / (2 * (w + h))
     iw, ih = np.maximum(1, w // 2), np.maximum(1, h // 2)
     inner = box_sums(il, x + w // 4, y + h // 4, iw, ih) / (iw * ih)[:, None].astype(np.float64)
     m = np.maximum(2, np.minimum(w, h) // 4)

@@ -63,6 +63,18 @@ with the Sub filter: 50 vs 84 KB at 1280 x 720), as fast to write, and two to fo
 to decode, which is what replaying a recording spends most on (see bench/bench_replay.py)."""
 
 
+_IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", 0)
+"""Decode straight to RGB where OpenCV can (4.11+), without a conversion of the whole frame."""
+
+
+def read_frame(path: str | Path) -> np.ndarray | None:
+    """The RGB pixels of a stored frame file, or None when it is missing or unreadable."""
+    image = cv2.imread(str(path), _IMREAD_RGB or cv2.IMREAD_COLOR)
+    if image is None or _IMREAD_RGB:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
 def frame_sha(image: np.ndarray) -> str:
     """Content hash of a frame's pixels (shape included), 20 hex digits."""
     h = hashlib.sha256(str(image.shape).encode())
@@ -290,12 +302,10 @@ class Recording:
 
     def frame_image(self, sha: str) -> np.ndarray | None:
         """The RGB pixels of a stored frame, or None when the file is missing or unreadable."""
-        path = self.path / "frames" / f"{sha}.png"
-        data = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if data is None:
+        image = read_frame(self.path / "frames" / f"{sha}.png")
+        if image is None:
             self.damage.append(f"frame {sha} is missing or unreadable")
-            return None
-        return cv2.cvtColor(data, cv2.COLOR_BGR2RGB)
+        return image
 
     def summary(self) -> dict[str, Any]:
         steps = self.steps()

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from agent.errors import ConfigError
-from agent.recording import Manifest, Recording, RecordingError, action_from_dict
+from agent.recording import Manifest, Recording, RecordingError, action_from_dict, read_frame
 from agent.types import Action, Frame, Rect
 
 log = logging.getLogger(__name__)
@@ -169,9 +168,6 @@ def _progress(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
 
-
-_IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", 0)
-"""Decode straight to RGB where OpenCV can (4.11+), without a conversion of the whole frame."""
 
 _decoder = ThreadPoolExecutor(1, thread_name_prefix="replay-decode")
 """The one background thread decoding frames ahead for every open Replay (idle until used)."""
@@ -384,12 +380,9 @@ class Replay:
                 self._pending[sha] = _decoder.submit(self._decode, sha)
 
     def _decode(self, sha: str) -> np.ndarray:
-        path = str(self.path / "frames" / f"{sha}.png")
-        image = cv2.imread(path, _IMREAD_RGB or cv2.IMREAD_COLOR)
+        image = read_frame(self.path / "frames" / f"{sha}.png")
         if image is None:
             raise ReplayError(f"{self.path}: frame {sha} is missing or unreadable")
-        if not _IMREAD_RGB:
-            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         image.flags.writeable = False
         return image
 

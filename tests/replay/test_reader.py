@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent.recording import Recorder
 from agent.replay.game import ReplayExhausted, ReplayGame
 from agent.replay.reader import Replay, ReplayError
-from agent.types import Click, Game, Wait
+from agent.types import Click, Frame, Game, Rect, Step, Wait
 from tests.replay.conftest import folder_hash
 
 
@@ -150,9 +151,6 @@ def test_replay_frames_behave_like_live_grabs(toy_recording: Path) -> None:
 
 def test_frames_come_back_pixel_for_pixel_in_rgb(tmp_path: Path) -> None:
     """Frames are stored losslessly and decoded in RGB order, whatever the PNG settings."""
-    from agent.recording import Recorder
-    from agent.types import Frame, Rect, Step
-
     rng = np.random.default_rng(5)
     noisy = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
     flat = np.zeros((48, 64, 3), np.uint8)

@@ -5,7 +5,7 @@ Run: python bench/bench_mines.py [--steps 1000] [--recording DIR]
 Without --recording it plays `bottomup play gnome-mines --steps N` on a private Xvfb (offline
 brain, the profile's progress signal) and then reads the recording it made. gnome-mines publishes
 no ground truth, so the benchmark reads the recorded frames as a person would: a game is over while
-the "Play Again" button is on screen (OCR of the frame), it has started when cells
+the "Play Again" button is on screen (OCR of the column beside the board), it has started when cells
 have been revealed since. A game counts as lost when its end frame shows an exploded (red) mine,
 as won otherwise.
 """
@@ -22,6 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from agent.perception.text import TextReader  # noqa: E402
 from agent.recording import Recording, list_recordings  # noqa: E402
+from agent.types import Rect  # noqa: E402
+
+SIDE = 0.6
+"""Where the side column starts (fraction of the width): right of the board in the default
+610x482 window and when maximised, as the profile's progress region."""
 
 
 def play(steps: int, folder: Path) -> Path:
@@ -44,8 +49,11 @@ def analyse(path: Path) -> dict[str, float]:
             over_flags.append(over_flags[-1] if over_flags else False)
             exploded.append(False)
             continue
-        # Whole-frame OCR (cached by content: a recording repeats its frames).
-        over_flags.append("playagain" in reader.read(image).lower().replace(" ", ""))
+        # OCR of the side column (the counters and, once a game is over, its buttons), not the
+        # board: a tenth of the text to read, and the column repeats (cached by content).
+        h, w = image.shape[:2]
+        side = Rect(int(w * SIDE), 0, w - int(w * SIDE), h)
+        over_flags.append("playagain" in reader.read(image, side).lower().replace(" ", ""))
         red = (image[..., 0] > 190) & (image[..., 1] < 60) & (image[..., 2] < 60)
         exploded.append(int(red.sum()) > 200)
     ends = [

@@ -21,7 +21,10 @@ A state is coarse: a card that can be played and one that cannot (the energy is 
 one screen state. Each click keeps the exact marks on screen (every candidate's place and exact
 look) and its moment (clicks that acted so far). A look that did nothing at NEVER_WITH moments
 while a mark now on screen was there, and acted at NEVER_WITH + 1 moments, none with that mark,
-has chance 0 while the mark is there: a card while the game says it cannot be played.
+has chance 0 while the mark is there: a card while the game says it cannot be played. This rule
+learns from a longer memory, the last MARKS x LIMIT clicks of the state: once it works, the clicks
+that taught it are no longer made, and with only the last LIMIT it would forget and teach itself
+again (one combat screen can hold most of a run's clicks).
 
 `tried_before` tells a target that looks new at a place tried before (a node that now glows) from
 one tried there; `seen_here`, whether a look was clicked on this screen at all.
@@ -46,6 +49,8 @@ ELSEWHERE = 640
 INERT = 0.3
 """Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
 NEVER_WITH = 2
+MARKS = 4
+"""The marks rule (see the module docstring) learns from the last MARKS x LIMIT clicks."""
 """Moments (and one more that acted) that make something on screen a sign of doing nothing."""
 
 
@@ -166,6 +171,8 @@ class Affordances:
     def __init__(self, limit: int = LIMIT) -> None:
         self._limit = limit
         self._clicks: dict[str, deque[_Click]] = {}
+        self._long: dict[str, deque[_Click]] = {}
+        """Per state, the last MARKS x `limit` clicks: what the marks rule learns from."""
         self._everywhere: deque[tuple[str, _Click]] = deque(maxlen=ELSEWHERE)
         self._marks: frozenset[int] = frozenset()
         self._moment = 0
@@ -195,6 +202,7 @@ class Affordances:
         )
         self._moment += acted
         self._clicks.setdefault(state_id, deque(maxlen=self._limit)).append(click)
+        self._long.setdefault(state_id, deque(maxlen=MARKS * self._limit)).append(click)
         self._everywhere.append((state_id, click))
 
     def chances(
@@ -226,9 +234,7 @@ class Affordances:
                     at_place &= no_look | (sims[i] >= PLACE)
                 w[i] = at_place * weight
         p = _estimate(w, acted)
-        for i in np.flatnonzero(p >= INERT):  # what alike did nothing at every moment like now
-            if _never_with(w[i], here, self._marks):
-                p[i] = 0.0
+        self._never_with(state_id, selected, looks, w, here, p)
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
             there = [c for s, c in self._everywhere if s != state_id]
@@ -236,6 +242,21 @@ class Affordances:
             acted_there = np.array([c.acted for c in there], np.float32)
             p[unknown] = _estimate(far, acted_there)
         return [float(x) for x in p]
+
+    def _never_with(self, state_id, selected, looks, w, here, p) -> None:
+        """Sets to 0 the chances `p` of what alike did nothing at every moment like now (the
+        marks rule, on the longer memory; a target without a look: on `here`, weights `w`)."""
+        rows = np.flatnonzero(p >= INERT)
+        if not len(rows):
+            return
+        long = list(self._long.get(state_id, ()))
+        sims = appearance([looks[i] for i in rows], [c.look for c in long])
+        weights = (sims >= ALIKE) * _selection_weights(long, selected)
+        for row, i in enumerate(rows):
+            if looks[i] is None:
+                p[i] = 0.0 if _never_with(w[i], here, self._marks) else p[i]
+            elif _never_with(weights[row], long, self._marks):
+                p[i] = 0.0
 
     def seen_here(self, state_id: str, targets: Sequence[Target | None]) -> list[bool]:
         """Whether something looking like each of `targets` was clicked in this state (among

@@ -138,3 +138,29 @@ def test_what_never_acted_while_something_was_on_screen_is_dead_while_it_is_ther
     assert memory.chances("s", None, [(square, "k")])[0] == 0.0, "the message is up again"
     memory.see(counter)
     assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "and gone"
+
+
+def test_the_marks_rule_outlasts_the_clicks_that_taught_it():
+    """Once the rule keeps a card from being clicked while the message is up, the clicks that
+    taught it are no longer made; it must not forget it when they leave the recent clicks."""
+    square = _target(SQUARES[0])
+    message = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
+    counter = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
+    memory = Affordances(limit=8)
+    for _ in range(3):  # it acted at three moments with no message shown
+        memory.see(counter)
+        memory.note("s", None, square, "k", acted=True)
+    for _ in range(2):  # and did nothing at two moments with the message shown
+        memory.see([*counter, message])
+        memory.note("s", None, square, "k", acted=False)
+        memory.see(counter)
+        memory.note("s", None, _target(SQUARES[1]), "end", acted=True)
+    memory.see([*counter, message])
+    assert memory.chances("s", None, [(square, "k")])[0] == 0.0
+    memory.see(counter)
+    for _ in range(8):  # more than the last 8 clicks since: the other button, with no message
+        memory.note("s", None, _target(SQUARES[1]), "end", acted=True)
+    memory.see([*counter, message])
+    assert memory.chances("s", None, [(square, "k")])[0] == 0.0, "still known"
+    memory.see(counter)
+    assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "and the message gone: it acts"

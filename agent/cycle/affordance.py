@@ -49,9 +49,9 @@ ELSEWHERE = 640
 INERT = 0.3
 """Below this chance a target is known to do nothing here (two alike clicks, none acted)."""
 NEVER_WITH = 2
+"""Moments (and one more that acted) that make something on screen a sign of doing nothing."""
 MARKS = 4
 """The marks rule (see the module docstring) learns from the last MARKS x LIMIT clicks."""
-"""Moments (and one more that acted) that make something on screen a sign of doing nothing."""
 
 
 @dataclass(frozen=True)

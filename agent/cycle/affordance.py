@@ -19,9 +19,11 @@ state count, so a dead button that wakes is found again.
 
 A state is coarse: a card that can be played and one that cannot (the energy is spent) are on
 one screen state. Each click keeps the exact marks on screen (every candidate's place and exact
-look) and its moment (clicks that acted so far). A look that did nothing at NEVER_WITH moments
-while a mark now on screen was there, and acted at NEVER_WITH + 1 moments, none with that mark,
-has chance 0 while the mark is there: a card while the game says it cannot be played. This rule
+look) and its moment (clicks that acted so far). A look that did nothing at NEVER_WITH moments,
+and at half or more of those at which it did nothing, while a mark now on screen was there, and
+acted at NEVER_WITH + 1 moments, none with that mark, has chance 0 while the mark is there: a
+card while the game says it cannot be played (a counter that read the same at two of many such
+moments is a coincidence, not a sign). This rule
 learns from a longer memory, the last MARKS x LIMIT clicks of the state: once it works, the clicks
 that taught it are no longer made, and with only the last LIMIT it would forget and teach itself
 again (one combat screen can hold most of a run's clicks).
@@ -269,14 +271,15 @@ class Affordances:
 
 def _never_with(weights: np.ndarray, clicks: Sequence[_Click], now: frozenset[int]) -> bool:
     """Whether something on screen now (a mark) was there at counted clicks (`weights` > 0)
-    that did nothing at NEVER_WITH or more moments (told apart by clicks that acted), and at
-    none that acted: a card clicked while the game says it cannot be played."""
+    that did nothing at NEVER_WITH or more moments (told apart by clicks that acted), at half
+    or more of those, and at none that acted: a card clicked while the game says it cannot be
+    played."""
     counted = [clicks[j] for j in np.flatnonzero(weights)]
     dead = {c.moment: c.marks & now for c in counted if not c.acted}  # one click a moment
     if len(dead) < NEVER_WITH or len({c.moment for c in counted if c.acted}) < NEVER_WITH + 1:
         return False  # too little known: anything on screen at two moments is a suspect
     seen = Counter(m for d in dead.values() for m in d)
-    often = {m for m, n in seen.items() if n >= NEVER_WITH}
+    often = {m for m, n in seen.items() if n >= max(NEVER_WITH, len(dead) / 2)}
     for c in counted:
         if not often:
             break

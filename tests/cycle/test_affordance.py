@@ -164,3 +164,21 @@ def test_the_marks_rule_outlasts_the_clicks_that_taught_it():
     assert memory.chances("s", None, [(square, "k")])[0] == 0.0, "still known"
     memory.see(counter)
     assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "and the message gone: it acts"
+
+
+def test_something_shown_at_few_of_the_moments_it_did_nothing_is_no_sign():
+    """Two of five moments at which a card did nothing had the message up: a coincidence (a
+    counter that happened to read the same), not what makes it do nothing."""
+    square = _target(SQUARES[0])
+    message = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
+    counter = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
+    memory = Affordances()
+    for _ in range(3):  # it acted at three moments with no message shown
+        memory.see(counter)
+        memory.note("s", None, square, "k", acted=True)
+    for shown in (True, False, True, False, False):  # it did nothing at five moments
+        memory.see([*counter, message] if shown else counter)
+        memory.note("s", None, square, "k", acted=False)
+        memory.note("s", None, _target(DISCS[1]), "other", acted=True)  # the next moment
+    memory.see([*counter, message])
+    assert memory.chances("s", None, [(square, "k")])[0] >= INERT

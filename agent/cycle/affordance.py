@@ -23,10 +23,10 @@ look) and its moment (clicks that acted so far). A look that did nothing at NEVE
 and at half or more of those at which it did nothing, while a mark now on screen was there, and
 acted at NEVER_WITH + 1 moments, none with that mark, has chance 0 while the mark is there: a
 card while the game says it cannot be played (a counter that read the same at two of many such
-moments is a coincidence, not a sign). This rule
-learns from a longer memory, the last MARKS x LIMIT clicks of the state: once it works, the clicks
-that taught it are no longer made, and with only the last LIMIT it would forget and teach itself
-again (one combat screen can hold most of a run's clicks).
+moments is a coincidence, not a sign). This rule learns from a longer memory, the last MARKS x
+LIMIT clicks of the state: once it works, the clicks that taught it are no longer made, and with
+only the last LIMIT it would forget and teach itself again (one combat screen can hold most of a
+run's clicks).
 
 `tried_before` tells a target that looks new at a place tried before (a node that now glows) from
 one tried there; `seen_here`, whether a look was clicked on this screen at all.
@@ -236,7 +236,7 @@ class Affordances:
                     at_place &= no_look | (sims[i] >= PLACE)
                 w[i] = at_place * weight
         p = _estimate(w, acted)
-        self._never_with(state_id, selected, looks, w, here, p)
+        self._rule_out_by_marks(state_id, selected, looks, w, here, p)
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
             there = [c for s, c in self._everywhere if s != state_id]
@@ -245,7 +245,15 @@ class Affordances:
             p[unknown] = _estimate(far, acted_there)
         return [float(x) for x in p]
 
-    def _never_with(self, state_id, selected, looks, w, here, p) -> None:
+    def _rule_out_by_marks(
+        self,
+        state_id: str,
+        selected: Target | None,
+        looks: list[np.ndarray | None],
+        w: np.ndarray,
+        here: list[_Click],
+        p: np.ndarray,
+    ) -> None:
         """Sets to 0 the chances `p` of what alike did nothing at every moment like now (the
         marks rule, on the longer memory; a target without a look: on `here`, weights `w`)."""
         rows = np.flatnonzero(p >= INERT)
@@ -256,8 +264,10 @@ class Affordances:
         weights = (sims >= ALIKE) * _selection_weights(long, selected)
         for row, i in enumerate(rows):
             if looks[i] is None:
-                p[i] = 0.0 if _never_with(w[i], here, self._marks) else p[i]
-            elif _never_with(weights[row], long, self._marks):
+                known = _never_with(w[i], here, self._marks)
+            else:
+                known = _never_with(weights[row], long, self._marks)
+            if known:
                 p[i] = 0.0
 
     def seen_here(self, state_id: str, targets: Sequence[Target | None]) -> list[bool]:

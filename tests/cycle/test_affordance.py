@@ -116,69 +116,69 @@ def test_what_did_nothing_at_a_place_says_nothing_of_a_quite_unlike_look_there()
     assert like < INERT and unlike == 0.5
 
 
+MESSAGE = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
+"""A message the game shows at some moments (a mark on screen)."""
+COUNTER = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
+"""What is on screen at every moment."""
+
+
+def _acted_three_times(memory: Affordances) -> Target:
+    """A square (a card) that acted at three moments with no message shown; returns it."""
+    square = _target(SQUARES[0])
+    for _ in range(3):
+        memory.see(COUNTER)
+        memory.note("s", None, square, "k", acted=True)
+    return square
+
+
 def test_what_never_acted_while_something_was_on_screen_is_dead_while_it_is_there():
     """A card clicked while the game shows that it cannot be played: the message is a mark of
     those moments, so the card is not clicked while it is shown, and is when it is gone."""
-    square = _target(SQUARES[0])
-    message = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
-    counter = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
     memory = Affordances()
-    for _ in range(3):  # it acted at three moments with no message shown
-        memory.see(counter)
-        memory.note("s", None, square, "k", acted=True)
-    memory.see([*counter, message])
+    square = _acted_three_times(memory)
+    memory.see([*COUNTER, MESSAGE])
     assert memory.chances("s", None, [(square, "k")])[0] > 0.5, "never did nothing yet"
     memory.note("s", None, square, "k", acted=False)
     memory.note("s", None, square, "k", acted=False)
     assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "one moment: a coincidence"
-    memory.see(counter)
+    memory.see(COUNTER)
     memory.note("s", None, _target(SQUARES[1]), "end", acted=True)  # another moment
-    memory.see([*counter, message])
+    memory.see([*COUNTER, MESSAGE])
     memory.note("s", None, square, "k", acted=False)
     assert memory.chances("s", None, [(square, "k")])[0] == 0.0, "the message is up again"
-    memory.see(counter)
+    memory.see(COUNTER)
     assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "and gone"
 
 
 def test_the_marks_rule_outlasts_the_clicks_that_taught_it():
     """Once the rule keeps a card from being clicked while the message is up, the clicks that
     taught it are no longer made; it must not forget it when they leave the recent clicks."""
-    square = _target(SQUARES[0])
-    message = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
-    counter = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
     memory = Affordances(limit=8)
-    for _ in range(3):  # it acted at three moments with no message shown
-        memory.see(counter)
-        memory.note("s", None, square, "k", acted=True)
+    square = _acted_three_times(memory)
     for _ in range(2):  # and did nothing at two moments with the message shown
-        memory.see([*counter, message])
+        memory.see([*COUNTER, MESSAGE])
         memory.note("s", None, square, "k", acted=False)
-        memory.see(counter)
+        memory.see(COUNTER)
         memory.note("s", None, _target(SQUARES[1]), "end", acted=True)
-    memory.see([*counter, message])
+    memory.see([*COUNTER, MESSAGE])
     assert memory.chances("s", None, [(square, "k")])[0] == 0.0
-    memory.see(counter)
+    memory.see(COUNTER)
     for _ in range(8):  # more than the last 8 clicks since: the other button, with no message
         memory.note("s", None, _target(SQUARES[1]), "end", acted=True)
-    memory.see([*counter, message])
+    memory.see([*COUNTER, MESSAGE])
     assert memory.chances("s", None, [(square, "k")])[0] == 0.0, "still known"
-    memory.see(counter)
+    memory.see(COUNTER)
     assert memory.chances("s", None, [(square, "k")])[0] >= INERT, "and the message gone: it acts"
 
 
 def test_something_shown_at_few_of_the_moments_it_did_nothing_is_no_sign():
     """Two of five moments at which a card did nothing had the message up: a coincidence (a
     counter that happened to read the same), not what makes it do nothing."""
-    square = _target(SQUARES[0])
-    message = Candidate(DISCS[0], describe(IMAGE, DISCS[0]), "", 0.5)
-    counter = [Candidate(SQUARES[2], describe(IMAGE, SQUARES[2]), "", 0.5)]
     memory = Affordances()
-    for _ in range(3):  # it acted at three moments with no message shown
-        memory.see(counter)
-        memory.note("s", None, square, "k", acted=True)
+    square = _acted_three_times(memory)
     for shown in (True, False, True, False, False):  # it did nothing at five moments
-        memory.see([*counter, message] if shown else counter)
+        memory.see([*COUNTER, MESSAGE] if shown else COUNTER)
         memory.note("s", None, square, "k", acted=False)
         memory.note("s", None, _target(DISCS[1]), "other", acted=True)  # the next moment
-    memory.see([*counter, message])
+    memory.see([*COUNTER, MESSAGE])
     assert memory.chances("s", None, [(square, "k")])[0] >= INERT

@@ -173,8 +173,8 @@ class Affordances:
     def __init__(self, limit: int = LIMIT) -> None:
         self._limit = limit
         self._clicks: dict[str, deque[_Click]] = {}
-        self._long: dict[str, deque[_Click]] = {}
-        """Per state, the last MARKS x `limit` clicks: what the marks rule learns from."""
+        """Per state, the last MARKS x `limit` clicks: the marks rule learns from them all,
+        everything else from the last `limit` (`_recent`)."""
         self._everywhere: deque[tuple[str, _Click]] = deque(maxlen=ELSEWHERE)
         self._marks: frozenset[int] = frozenset()
         self._moment = 0
@@ -203,8 +203,7 @@ class Affordances:
             self._moment,
         )
         self._moment += acted
-        self._clicks.setdefault(state_id, deque(maxlen=self._limit)).append(click)
-        self._long.setdefault(state_id, deque(maxlen=MARKS * self._limit)).append(click)
+        self._clicks.setdefault(state_id, deque(maxlen=MARKS * self._limit)).append(click)
         self._everywhere.append((state_id, click))
 
     def chances(
@@ -217,9 +216,13 @@ class Affordances:
         if not targets:
             return []
         looks = [_look(t) for t, _ in targets]
-        here = list(self._clicks.get(state_id, ()))
-        weight = _selection_weights(here, selected)
-        sims = appearance(looks, [c.look for c in here])
+        long = list(self._clicks.get(state_id, ()))
+        start = max(0, len(long) - self._limit)
+        here = long[start:]
+        # looks and selections are compared once, over the long memory; `here` is its tail
+        long_weight = _selection_weights(long, selected)
+        long_sims = appearance(looks, [c.look for c in long])
+        weight, sims = long_weight[start:], long_sims[:, start:]
         w = (sims >= ALIKE) * weight
         acted = np.array([c.acted for c in here], np.float32)
         no_look = np.array([c.look is None for c in here], bool)
@@ -236,7 +239,13 @@ class Affordances:
                     at_place &= no_look | (sims[i] >= PLACE)
                 w[i] = at_place * weight
         p = _estimate(w, acted)
-        self._rule_out_by_marks(state_id, selected, looks, w, here, p)
+        alike_long = (long_sims >= ALIKE) * long_weight
+        for i in np.flatnonzero(p >= INERT):  # the marks rule (see the module docstring), on
+            # the long memory; without a look, on what was clicked at its place recently
+            if looks[i] is None:
+                p[i] = 0.0 if _never_with(w[i], here, self._marks) else p[i]
+            elif _never_with(alike_long[i], long, self._marks):
+                p[i] = 0.0
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
             there = [c for s, c in self._everywhere if s != state_id]
@@ -245,35 +254,10 @@ class Affordances:
             p[unknown] = _estimate(far, acted_there)
         return [float(x) for x in p]
 
-    def _rule_out_by_marks(
-        self,
-        state_id: str,
-        selected: Target | None,
-        looks: list[np.ndarray | None],
-        w: np.ndarray,
-        here: list[_Click],
-        p: np.ndarray,
-    ) -> None:
-        """Sets to 0 the chances `p` of what alike did nothing at every moment like now (the
-        marks rule, on the longer memory; a target without a look: on `here`, weights `w`)."""
-        rows = np.flatnonzero(p >= INERT)
-        if not len(rows):
-            return
-        long = list(self._long.get(state_id, ()))
-        sims = appearance([looks[i] for i in rows], [c.look for c in long])
-        weights = (sims >= ALIKE) * _selection_weights(long, selected)
-        for row, i in enumerate(rows):
-            if looks[i] is None:
-                known = _never_with(w[i], here, self._marks)
-            else:
-                known = _never_with(weights[row], long, self._marks)
-            if known:
-                p[i] = 0.0
-
     def seen_here(self, state_id: str, targets: Sequence[Target | None]) -> list[bool]:
         """Whether something looking like each of `targets` was clicked in this state (among
         its last LIMIT clicks); a target without a look: True."""
-        here = list(self._clicks.get(state_id, ()))
+        here = list(self._clicks.get(state_id, ()))[-self._limit :]
         looks = [_look(t) for t in targets]
         sims = appearance(looks, [c.look for c in here])
         return [x is None or bool((row >= ALIKE).any()) for x, row in zip(looks, sims, strict=True)]

@@ -65,7 +65,12 @@ def absorb(store: SqlStore, incoming: Snapshot) -> MergeReport:
         [s for s in merged.skills if old.get(s.id) != s],
         [i for i in merged.insights if old.get(i.id) != i],
         [s for s in merged.strategies if old.get(s.id) != s],
-        [e for e in merged.edges if old_edges.get(e.ident) != e or {e.src, e.dst} & replaced],
+        # the store drops every edge of a replaced id (as src, dst or key): all are sent again
+        [
+            e
+            for e in merged.edges
+            if old_edges.get(e.ident) != e or {e.src, e.dst, e.key} & replaced
+        ],
         {k: v for k, v in merged.evidence.items() if k not in local.evidence},
     )
     remove = {s.id for s in local.skills} - {s.id for s in merged.skills}

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from skills.merge import merge
-from skills.model import Effect, SkillStats
+from skills.model import Edge, Effect, SkillStats, State
 from skills.share import absorb
 from skills.snapshot import Snapshot
 from skills.store import open_store
@@ -46,3 +46,25 @@ def test_a_variant_renamed_to_a_sibling_takes_its_counters_along() -> None:
     assert base.id == opens.id and sibling.variant_of == base.id
     assert base.stats == {"lib-b": SkillStats(runs=3)}  # not lib-a's 22 runs as well
     assert sibling.stats == {"lib-a": SkillStats(runs=22)}
+
+
+def test_what_a_renamed_variant_led_to_is_kept_for_both_variants() -> None:
+    """Both libraries saw "End Turn" lead from one state to the same state, equally often; the
+    variants differ by effect, so one takes a sibling id. The edge keyed by the base id is the
+    same before and after, yet the store drops it with the old variant: it must be written
+    again (found by the property above)."""
+    here = State.create("s1")
+
+    def library(effect: str) -> Snapshot:
+        skill = make_skill("End Turn", effect=effect)
+        edges = [
+            Edge(kind="available_in", src=skill.id, dst=here.id),
+            Edge(kind="leads_to", src=here.id, dst=here.id, key=skill.id, counts={"lib-a": 3}),
+        ]
+        return Snapshot.of("lib-a", [here], [skill], edges=edges)
+
+    a, b = library("opens a panel"), library("")
+    absorbed = _absorbed(a, b)
+    assert absorbed.content() == merge(a, b)[0].content()
+    led = [e for e in absorbed.edges if e.kind == "leads_to"]
+    assert len(led) == 2 and {e.key for e in led} == {s.id for s in absorbed.skills}

@@ -204,7 +204,10 @@ class Learner:
                 action = None  # on what is selected: that would only undo it
             if action is not None and self.recall.closes(action, frame):
                 action = None  # found by look where the game's close button is: never again
-            if action is not None:
+            # what it would click now is known to do nothing here (its own look, not the look
+            # it was learnt on: a node that once glowed): it does not apply now, no failure
+            idle = action is not None and not self.recall.may_act(now, selected, action)
+            if action is not None and not idle:
                 run.next_index = start + 1
                 self.skill_uses += 1
                 self._pending = _Pending(
@@ -212,8 +215,12 @@ class Learner:
                 )
                 self._run = run
                 return action
-            # its target is not on screen: set aside until the screen changes, choose again
-            self._fail_run(run, now)
+            # its target is not on screen (a failed run), or it does not apply now: set aside
+            # until the screen changes, choose again
+            if idle:
+                self.recall.idle(skill.id)
+            else:
+                self._fail_run(run, now)
             self.recall.set_aside(skill.id)
             rest = tuple(v for v in situation.skills if v.id != skill.id)
             situation = replace(situation, skills=rest)

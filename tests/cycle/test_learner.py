@@ -9,13 +9,14 @@ import pytest
 
 import games
 from agent.brains.random import RandomClicker
+from agent.cycle.affordance import _look
 from agent.cycle.reflect import label_of
 from agent.cycle.trial import step_from_action
 from agent.learner import Learner, LearnerSettings
 from agent.loop import run_episode
 from agent.perception.descriptor import describe
 from agent.session import progress_signal
-from agent.types import Rect
+from agent.types import Click, Rect
 from skills.graph import SkillGraph
 from skills.model import Skill
 
@@ -228,5 +229,44 @@ def test_a_second_click_on_a_selected_card_undoes_the_selection_and_the_learner_
     graph.add_skill(Skill.create([step], scope="", name="card"), available_in=[state])
     for _ in range(10):
         assert not held[2].under(learner.decide(frame))
+    learner.close()
+    game.close()
+
+
+def test_a_skill_is_not_run_where_what_it_finds_now_is_known_to_do_nothing(tmp_path):
+    # A skill learnt on a look that acted (a map node that glowed) finds, at its place, a thing
+    # of another look that did nothing here twice (the node no longer glows): it does not apply
+    # now. Before, its chance came from the look it was learnt on, so it was run on every visit
+    # (its first click did nothing, which never counted against it).
+    from agent.cycle.affordance import ALIKE, appearance
+    from agent.cycle.targets import target_key
+    from agent.cycle.trial import ground_step
+
+    game, graph, learner, frame, _ = _first_decision(tmp_path)
+    now = learner.perceiver.perceive(frame)
+    w, h = now.size
+    there, other = (c.target() for c in sorted(now.candidates, key=lambda c: -c.box.w)[:2])
+    mine, theirs = np.array(there.descriptor), np.array(other.descriptor)
+    for a in np.linspace(0.05, 0.95, 19):  # a look between the two, not alike the one there
+        learnt = replace(there, descriptor=tuple((1 - a) * mine + a * theirs))
+        if appearance([_look(learnt)], [_look(there)])[0, 0] < ALIKE:
+            break
+    step = step_from_action(Click(there.box.center.x, there.box.center.y, target=learnt), frame)
+    found = ground_step(step, frame, now.candidates)
+    assert found is not None and found.target.box == there.box, "found where it was learnt"
+    sid = now.seen.state_id
+    key = target_key(there.box, w, h)
+    learner.affordances.note(sid, None, learnt, key, True)  # the look it was learnt on acted
+    for _ in range(2):  # what stands there now did nothing
+        learner.affordances.note(sid, None, there, key, False)
+    skill = graph.add_skill(Skill.create([step], scope="", name="node"), available_in=[sid])
+    failed = []
+    fail_run = learner._fail_run
+    learner._fail_run = lambda run, now: (failed.append(run.skill.id), fail_run(run, now))
+    for _ in range(20):
+        learner.decide(frame)
+        run = learner._pending.run
+        assert run is None or run.skill.id != skill.id
+    assert skill.id not in failed, "not applying now is no failure"
     learner.close()
     game.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -167,7 +168,11 @@ def _recorded_limits(config: dict):
 
 
 def _learner_on_copy(replay: Replay, library: str | None, endpoint=None) -> Policy:
-    return learner_policy(replay, private_library(library), endpoint)
+    copy = private_library(library)
+    policy = learner_policy(replay, copy, endpoint)
+    # the copy goes with the policy (closed after re-deciding, or at exit)
+    weakref.finalize(policy, shutil.rmtree, Path(copy).parent, True)
+    return policy
 
 
 register_policy("random-baseline", _random_baseline)

@@ -79,30 +79,33 @@ def redecide(
     comparisons: list[StepComparison] = []
     errors: list[str] = []
     started = time.perf_counter()
-    frame = game.reset() if steps else None
-    for recorded in steps:
-        if frame is None:
-            break
-        decided: Action | None = None
-        try:
-            decided = policy.decide(frame)
-        except BottomupError as exc:
-            errors.append(f"step {recorded.index}: {type(exc).__name__}: {exc}")
-        outcome = game.step(decided if decided is not None else recorded.action)
-        verdict = game.agreements[-1] if decided is not None else Agreement(False, "error")
-        comparison = StepComparison(
-            recorded.index,
-            describe_action(recorded.action),
-            describe_action(decided) if decided is not None else "-",
-            verdict.agrees,
-            verdict.reason,
-        )
-        comparisons.append(comparison)
-        if on_step:
-            on_step(comparison)
-        policy.observe(loop_step(recorded.index, frame, recorded.action, outcome))
-        frame = game.next_frame()
-    seconds = time.perf_counter() - started
+    try:
+        frame = game.reset() if steps else None
+        for recorded in steps:
+            if frame is None:
+                break
+            decided: Action | None = None
+            try:
+                decided = policy.decide(frame)
+            except BottomupError as exc:
+                errors.append(f"step {recorded.index}: {type(exc).__name__}: {exc}")
+            outcome = game.step(decided if decided is not None else recorded.action)
+            verdict = game.agreements[-1] if decided is not None else Agreement(False, "error")
+            comparison = StepComparison(
+                recorded.index,
+                describe_action(recorded.action),
+                describe_action(decided) if decided is not None else "-",
+                verdict.agrees,
+                verdict.reason,
+            )
+            comparisons.append(comparison)
+            if on_step:
+                on_step(comparison)
+            policy.observe(loop_step(recorded.index, frame, recorded.action, outcome))
+            frame = game.next_frame()
+        seconds = time.perf_counter() - started
+    finally:
+        getattr(policy, "close", lambda: None)()  # the learner's private library copy goes too
     name = getattr(policy, "name", type(policy).__name__)
     report = RedecideReport(
         recording=str(replay.path),

@@ -6,6 +6,8 @@ a replay that handed out one frame object for both would diverge from the live r
 
 from __future__ import annotations
 
+import gc
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,5 +35,9 @@ def test_offline_learner_run_on_spire_is_reproduced(tmp_path: Path) -> None:
     agent.close()
     replay = Replay(rec.path)
     unchanged = sum(s.before_sha == s.after_sha for s in replay.steps)
+    copies = set(Path(tempfile.gettempdir()).glob("bottomup-redecide-*"))
     report = redecide(replay, policy_factory())
     assert report.steps == STEPS and report.rate == 1.0, (unchanged, report.comparisons)
+    gc.collect()
+    left = set(Path(tempfile.gettempdir()).glob("bottomup-redecide-*")) - copies
+    assert not left, "the private library copy is removed after re-deciding"

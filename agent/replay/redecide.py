@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agent.errors import BottomupError
+from agent.loop import Policy
 from agent.replay.agreement import Agreement, BoxesOf, candidate_boxes
 from agent.replay.game import ReplayGame, loop_step
 from agent.replay.policies import PolicyFactory
-from agent.replay.reader import Replay
+from agent.replay.reader import RecordedStep, Replay
 from agent.types import Action, describe_action
 
 log = logging.getLogger(__name__)
@@ -76,33 +77,10 @@ def redecide(
     policy = factory(replay)
     steps = replay.steps[:max_steps] if max_steps is not None else replay.steps
     game = ReplayGame(replay, steps, boxes_of=boxes_of, ahead=getattr(policy, "ahead", None))
-    comparisons: list[StepComparison] = []
     errors: list[str] = []
     started = time.perf_counter()
     try:
-        frame = game.reset() if steps else None
-        for recorded in steps:
-            if frame is None:
-                break
-            decided: Action | None = None
-            try:
-                decided = policy.decide(frame)
-            except BottomupError as exc:
-                errors.append(f"step {recorded.index}: {type(exc).__name__}: {exc}")
-            outcome = game.step(decided if decided is not None else recorded.action)
-            verdict = game.agreements[-1] if decided is not None else Agreement(False, "error")
-            comparison = StepComparison(
-                recorded.index,
-                describe_action(recorded.action),
-                describe_action(decided) if decided is not None else "-",
-                verdict.agrees,
-                verdict.reason,
-            )
-            comparisons.append(comparison)
-            if on_step:
-                on_step(comparison)
-            policy.observe(loop_step(recorded.index, frame, recorded.action, outcome))
-            frame = game.next_frame()
+        comparisons = _compare(game, policy, steps, errors, on_step)
         seconds = time.perf_counter() - started
     finally:
         getattr(policy, "close", lambda: None)()  # the learner's private library copy goes too
@@ -118,3 +96,39 @@ def redecide(
     )
     log.info("re-decided %s: %d/%d agree", replay.name, report.agreed, report.steps)
     return report
+
+
+def _compare(
+    game: ReplayGame,
+    policy: Policy,
+    steps: Sequence[RecordedStep],
+    errors: list[str],
+    on_step: Callable[[StepComparison], None] | None,
+) -> list[StepComparison]:
+    """Each step: the policy decides on the recorded frame, the verdict is noted, and the policy
+    observes the recorded step; a policy error is appended to `errors`."""
+    comparisons: list[StepComparison] = []
+    frame = game.reset() if steps else None
+    for recorded in steps:
+        if frame is None:
+            break
+        decided: Action | None = None
+        try:
+            decided = policy.decide(frame)
+        except BottomupError as exc:
+            errors.append(f"step {recorded.index}: {type(exc).__name__}: {exc}")
+        outcome = game.step(decided if decided is not None else recorded.action)
+        verdict = game.agreements[-1] if decided is not None else Agreement(False, "error")
+        comparison = StepComparison(
+            recorded.index,
+            describe_action(recorded.action),
+            describe_action(decided) if decided is not None else "-",
+            verdict.agrees,
+            verdict.reason,
+        )
+        comparisons.append(comparison)
+        if on_step:
+            on_step(comparison)
+        policy.observe(loop_step(recorded.index, frame, recorded.action, outcome))
+        frame = game.next_frame()
+    return comparisons

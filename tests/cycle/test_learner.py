@@ -9,12 +9,11 @@ import pytest
 
 import games
 from agent.brains.random import RandomClicker
-from agent.cycle.affordance import _look
 from agent.cycle.reflect import label_of
 from agent.cycle.trial import step_from_action
 from agent.learner import Learner, LearnerSettings
 from agent.loop import run_episode
-from agent.perception.descriptor import describe
+from agent.perception.descriptor import describe, look
 from agent.session import progress_signal
 from agent.types import Click, Rect
 from skills.graph import SkillGraph
@@ -95,6 +94,14 @@ def _first_decision(tmp_path):
     learner = Learner(graph, LearnerSettings(scope="spire", seed=3))
     frame = game.reset()
     return game, graph, learner, frame, learner.decide(frame)
+
+
+def _failed_runs(learner) -> list[str]:
+    """The ids of the skills whose runs the learner records as failed from now on."""
+    failed: list[str] = []
+    fail_run = learner._fail_run
+    learner._fail_run = lambda run, now: (failed.append(run.skill.id), fail_run(run, now))
+    return failed
 
 
 def test_a_click_that_closed_the_game_is_a_setback_to_avoid(tmp_path):
@@ -178,9 +185,7 @@ def test_a_skill_whose_target_is_not_on_screen_is_set_aside_until_the_screen_cha
     step = step_from_action(replace(action, target=nowhere), frame)
     state = learner.perceiver.perceive(frame).seen.state_id
     lost = graph.add_skill(Skill.create([step], scope="spire", name="lost"), available_in=[state])
-    failed = []
-    fail_run = learner._fail_run
-    learner._fail_run = lambda run, now: (failed.append(run.skill.id), fail_run(run, now))
+    failed = _failed_runs(learner)
     for _ in range(30):
         learner.decide(frame)
     assert failed == [lost.id]
@@ -249,7 +254,7 @@ def test_a_skill_is_not_run_where_what_it_finds_now_is_known_to_do_nothing(tmp_p
     mine, theirs = np.array(there.descriptor), np.array(other.descriptor)
     for a in np.linspace(0.05, 0.95, 19):  # a look between the two, not alike the one there
         learnt = replace(there, descriptor=tuple((1 - a) * mine + a * theirs))
-        if appearance([_look(learnt)], [_look(there)])[0, 0] < ALIKE:
+        if appearance([look(learnt.descriptor)], [look(there.descriptor)])[0, 0] < ALIKE:
             break
     step = step_from_action(Click(there.box.center.x, there.box.center.y, target=learnt), frame)
     found = ground_step(step, frame, now.candidates)
@@ -260,9 +265,7 @@ def test_a_skill_is_not_run_where_what_it_finds_now_is_known_to_do_nothing(tmp_p
     for _ in range(2):  # what stands there now did nothing
         learner.affordances.note(sid, None, there, key, False)
     skill = graph.add_skill(Skill.create([step], scope="", name="node"), available_in=[sid])
-    failed = []
-    fail_run = learner._fail_run
-    learner._fail_run = lambda run, now: (failed.append(run.skill.id), fail_run(run, now))
+    failed = _failed_runs(learner)
     for _ in range(20):
         learner.decide(frame)
         run = learner._pending.run

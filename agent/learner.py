@@ -156,6 +156,7 @@ class Learner:
         """The last two screens acted on, each with what was selected on it."""
         self._progress_moves = False
         self._setbacks: set[str] = set()
+        self._part_starts: dict[str, dict[int, str]] = {}
         self._gains: set[str] = set()
 
     def ahead(self, content: str, load) -> None:
@@ -238,6 +239,17 @@ class Learner:
     def _continue_run(self, now: Perceived, held: _Held | None) -> Action | None:
         run = self._run
         assert run is not None and self._pending is not None
+        if not self._part_offered(run, now):
+            # a composite whose next part is not offered on this screen: the chain it was
+            # learnt from went another way this time (learnt when ending a turn lost the game,
+            # its "New Run" part would now click, by place, a card of the next turn). It ends
+            # here, not as expected.
+            cut = Judgement(acted=all(run.acted), consistent=False, progressive=False,
+                            reward=sum(run.rewards) / len(run.rewards))  # fmt: skip
+            self._record_run(run, cut, now.seen.state_id, self._pending.choice, 0.0)
+            self.chains.reset()
+            self._run = self._primer = None
+            return None
         step = run.skill.steps[run.next_index]
         action = ground_step(step, now.frame, now.candidates, by_place=True)
         if action is None:
@@ -254,6 +266,19 @@ class Learner:
         run.next_index += 1
         self._pending = replace(self._pending, action=action, before=now, selected=selected)
         return action
+
+    def _part_offered(self, run: SkillRun, now: Perceived) -> bool:
+        """Whether the next step of `run`, where it starts a part of a composite skill, starts
+        one offered on this screen (the steps within a part run wherever they lead)."""
+        starts = self._part_starts.get(run.skill.id)
+        if starts is None:  # the first step of each part, by index (parts never change)
+            starts, at = {}, 0
+            for part in self.graph.parts(run.skill.id):
+                starts[at] = part
+                at += len(self.graph.get(part).steps)
+            self._part_starts[run.skill.id] = starts
+        part = starts.get(run.next_index) if run.next_index else None
+        return part is None or any(k.id == part for k in self.graph.available(now.seen.state_id))
 
     def _fail_run(self, run: SkillRun, now: Perceived) -> None:
         """A skill whose next target is not on screen: a failed run where it started."""
@@ -428,14 +453,18 @@ class Learner:
             self.book.consolidate(pending.choice, j, cost)
             return "", cost
         whole = replace(j, acted=all(run.acted), reward=sum(run.rewards) / len(run.rewards))
-        sig = self.memory.signature_of(run.start_state)
-        self.evolver.record(run.skill, run.start_state, sig, whole, after.seen.state_id, cost)
-        self.recall.note_reward(run.skill.id, whole.reward)
-        self.book.consolidate(pending.choice, whole, cost)
+        self._record_run(run, whole, after.seen.state_id, pending.choice, cost)
         self.chains_add(run, whole)
         # its last click selected what it clicked if the state stayed (End Turn, then a card)
         self._prime(step, whole, selects, run.skill.steps[-1], before.seen.state_id)
         return run.skill.id, cost
+
+    def _record_run(self, run: SkillRun, whole: Judgement, next_state: str, choice, cost) -> None:
+        """A finished (or cut short) run's outcome, to its skill's stats and its strategy's."""
+        sig = self.memory.signature_of(run.start_state)
+        self.evolver.record(run.skill, run.start_state, sig, whole, next_state, cost)
+        self.recall.note_reward(run.skill.id, whole.reward)
+        self.book.consolidate(choice, whole, cost)
 
     def _prime(self, step, j, selects: bool, skill_step, state_id: str) -> None:
         """After a click (a skill's last) that selected its target (see observe), the next

@@ -6,7 +6,9 @@ a reflection's correction, those that look new where something else was tried: a
 glows); the Explore arm's running mean; the reflection's corrected action if its target is still
 on screen; from the affordance memory, the chance each candidate acts (a skill whose first click
 is known to do nothing here is not offered, and a candidate that looks like things that never
-acted here is not "untried").
+acted here is not "untried"). After STUCK clicks in a row did nothing, skills are offered again
+whatever the affordance memory says of them: they acted here once, and something may have woken
+without changing its look.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ GUIDELINE_REFRESH = 50
 CREDIT_WINDOW = 8
 TRUSTED_RUNS = 5
 TRIED_LOOKS = 4
+STUCK = 5
+"""After this many clicks in a row did nothing, the affordance memory no longer keeps a skill
+from being offered or run: what did nothing before may act now though it looks the same (a map's
+last node, reachable only from the floor before it). Skills, not candidates: a skill acted here
+once, and each one that does nothing again is set aside until the screen changes."""
 
 
 class Recall:
@@ -50,6 +57,8 @@ class Recall:
         self._uses = 0
         self._rewards: dict[str, tuple[float, int]] = {}
         self._idle: dict[str, int] = {}
+        self._streak = 0
+        """Clicks in a row that did nothing."""
         self._inert: dict[str, set[str]] = {}
         self._under: dict[str, dict[str, list[Target | None] | None]] = {}
         """Per state, keys clicked with something selected: None once such a click acted, else
@@ -118,9 +127,10 @@ class Recall:
         first = {i: target_key(t.box, w, h) for i, t in firsts.items()}
         aimed = [(c.target(), k) for c, k in zip(now.candidates, keys, strict=True)]
         aimed += [(t, first[i]) for i, t in firsts.items()]
-        chances = self._ruled_out(
-            aimed, self._affordances.chances(sid, selected, aimed), list(firsts)
-        )
+        chances = self._affordances.chances(sid, selected, aimed)
+        if self.stuck:
+            chances[len(keys) :] = [max(p, INERT) for p in chances[len(keys) :]]
+        chances = self._ruled_out(aimed, chances, list(firsts))
         n = len(keys)
         alive = {i for i, p in zip(firsts, chances[n:], strict=True) if p >= INERT}
         self.offered = [k for k in self.offered if k.id in alive]
@@ -302,13 +312,15 @@ class Recall:
     def may_act(self, now: Perceived, selected: Target | None, action: Action) -> bool:
         """Whether a click may act now: its target did not just do nothing here (nor anything
         like it), nor just failed and was reflected on, and things that look like it did act
-        here with this selection (or were never clicked)."""
+        here with this selection (or were never clicked), or the last STUCK clicks did nothing."""
         key = label_of(action, now.frame)[0]
         target = getattr(action, "target", None)
         if self.closes(action, now.frame) or self._dead([(target, key)])[0]:
             return False
         if key == self.skip_next[0]:  # a skill's next click on what it just undid
             return False
+        if self.stuck:
+            return True
         chance = self._affordances.chances(now.seen.state_id, selected, [(target, key)])[0]
         return chance >= INERT
 
@@ -316,6 +328,7 @@ class Recall:
         """A click on `target` (key `key`; a step of skill `skill_id`) acted or did nothing:
         what did nothing on this screen, what looks like it and the skill it was a step of are
         not clicked again until a click changes the screen."""
+        self._streak = 0 if acted else self._streak + 1
         if acted:
             self._dead_now.clear()
             self._dead_skills.clear()
@@ -323,6 +336,11 @@ class Recall:
             self._dead_now[key] = target
             if skill_id:
                 self._dead_skills.add(skill_id)
+
+    @property
+    def stuck(self) -> bool:
+        """Whether the last STUCK clicks all did nothing (see STUCK)."""
+        return self._streak >= STUCK
 
     def set_aside(self, skill_id: str) -> None:
         """A skill whose next target is not on screen: not offered until the screen changes."""

@@ -272,10 +272,11 @@ class Learner:
         one offered on this screen (the steps within a part run wherever they lead)."""
         starts = self._part_starts.get(run.skill.id)
         if starts is None:  # the first step of each part, by index (parts never change)
-            starts, at = {}, 0
-            for part in self.graph.parts(run.skill.id):
-                starts[at] = part
-                at += len(self.graph.get(part).steps)
+            parts = self.graph.store.get_skills(self.graph.parts(run.skill.id))
+            at = [sum(len(p.steps) for p in parts[:i]) for i in range(len(parts) + 1)]
+            # none known when a part was deleted from the library (pruned): it runs as before
+            whole = at[-1] == len(run.skill.steps)
+            starts = {i: p.id for i, p in zip(at, parts, strict=False)} if whole else {}
             self._part_starts[run.skill.id] = starts
         part = starts.get(run.next_index) if run.next_index else None
         return part is None or any(k.id == part for k in self.graph.available(now.seen.state_id))

@@ -289,11 +289,12 @@ def test_a_skill_is_not_run_where_what_it_finds_now_is_known_to_do_nothing_until
     game.close()
 
 
-@pytest.mark.parametrize("offered_here", [False, True])
-def test_a_composite_stops_where_its_next_part_is_not_offered(tmp_path, offered_here):
+@pytest.mark.parametrize("part", ["elsewhere", "here too", "pruned"])
+def test_a_composite_stops_where_its_next_part_is_not_offered(tmp_path, part):
     # A composite learnt from a chain that crossed screens (End Turn, then "New Run" on the
     # lost game's screen) runs its next part only where that part is offered. Before, the next
-    # part ran wherever the first led (the next turn: "New Run" by place clicked a card).
+    # part ran wherever the first led (the next turn: "New Run" by place clicked a card). A
+    # part since deleted from the library (pruned) leaves nothing to check: it runs on.
     from agent.types import Step
 
     game, graph, learner, frame, _ = _first_decision(tmp_path)
@@ -304,9 +305,15 @@ def test_a_composite_stops_where_its_next_part_is_not_offered(tmp_path, offered_
     elsewhere = graph.state("another screen").id
     here = now.seen.state_id
     one = graph.add_skill(Skill.create([steps[0]], scope="", name="one"), available_in=[here])
-    states = [elsewhere, here] if offered_here else [elsewhere]
+    states = [elsewhere, here] if part == "here too" else [elsewhere]
     two = graph.add_skill(Skill.create([steps[1]], scope="", name="two"), available_in=states)
-    both = graph.compose([one.id, two.id], name="one then two")
+    parts = [one.id, two.id]
+    if part == "pruned":  # a third part, and the first deleted: the parts known no longer add up
+        three = Skill.create([steps[1]], scope="", name="three")
+        parts.append(graph.add_skill(three, available_in=[elsewhere]).id)
+    both = graph.compose(parts, name="one then two")
+    if part == "pruned":
+        graph.store.delete_nodes([one.id])
     for _ in range(100):  # until the bandit starts the composite
         action = learner.decide(frame)
         if learner._pending.run is not None and learner._pending.run.skill.id == both.id:
@@ -318,9 +325,9 @@ def test_a_composite_stops_where_its_next_part_is_not_offered(tmp_path, offered_
     learner.decide(frame)  # still on this screen
     run = learner._pending.run
     went_on = run is not None and run.skill.id == both.id and run.next_index == 2
-    assert went_on == offered_here
+    assert went_on == (part != "elsewhere")
     learner.close()
-    if not offered_here:  # cut short: recorded as not what was expected
+    if part == "elsewhere":  # cut short: recorded as not what was expected
         reopened = SkillGraph.open(tmp_path / "library.sqlite")
         stats = reopened.get(both.id).totals
         reopened.close()

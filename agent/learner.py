@@ -244,8 +244,9 @@ class Learner:
             # learnt from went another way this time (learnt when ending a turn lost the game,
             # its "New Run" part would now click, by place, a card of the next turn). It ends
             # here, not as expected.
-            cut = Judgement(acted=all(run.acted), consistent=False, progressive=False,
-                            reward=sum(run.rewards) / len(run.rewards))  # fmt: skip
+            cut = Judgement(
+                acted=all(run.acted), consistent=False, progressive=False, reward=run.mean_reward
+            )
             self._record_run(run, cut, now.seen.state_id, self._pending.choice, 0.0)
             self.chains.reset()
             self._run = self._primer = None
@@ -271,13 +272,8 @@ class Learner:
         """Whether the next step of `run`, where it starts a part of a composite skill, starts
         one offered on this screen (the steps within a part run wherever they lead)."""
         starts = self._part_starts.get(run.skill.id)
-        if starts is None:  # the first step of each part, by index (parts never change)
-            parts = self.graph.store.get_skills(self.graph.parts(run.skill.id))
-            at = [sum(len(p.steps) for p in parts[:i]) for i in range(len(parts) + 1)]
-            # none known when a part was deleted from the library (pruned): it runs as before
-            whole = at[-1] == len(run.skill.steps)
-            starts = {i: p.id for i, p in zip(at, parts, strict=False)} if whole else {}
-            self._part_starts[run.skill.id] = starts
+        if starts is None:  # parts never change (none known once one was pruned: it runs on)
+            starts = self._part_starts[run.skill.id] = self.graph.part_starts(run.skill)
         part = starts.get(run.next_index) if run.next_index else None
         return part is None or any(k.id == part for k in self.graph.available(now.seen.state_id))
 
@@ -453,7 +449,7 @@ class Learner:
             self.chains.reset()
             self.book.consolidate(pending.choice, j, cost)
             return "", cost
-        whole = replace(j, acted=all(run.acted), reward=sum(run.rewards) / len(run.rewards))
+        whole = replace(j, acted=all(run.acted), reward=run.mean_reward)
         self._record_run(run, whole, after.seen.state_id, pending.choice, cost)
         self.chains_add(run, whole)
         # its last click selected what it clicked if the state stayed (End Turn, then a card)

@@ -176,6 +176,16 @@ class SkillGraph:
         edges = [e for e in self.store.edges(skill_id, "composed_of") if e.src == skill_id]
         return [e.dst for e in sorted(edges, key=lambda e: e.key)]
 
+    def part_starts(self, skill: Skill) -> dict[int, str]:
+        """Where each part of a composite skill starts: its first step's index -> the part's id
+        (empty for a primitive skill, and for a composite whose parts no longer add up to its
+        steps: a part was deleted by prune)."""
+        parts = self.store.get_skills(self.parts(skill.id))
+        at = [sum(len(p.steps) for p in parts[:i]) for i in range(len(parts) + 1)]
+        if at[-1] != len(skill.steps):
+            return {}
+        return {i: p.id for i, p in zip(at, parts, strict=False)}
+
     # --- insights and strategies ------------------------------------------------------------
     def add_insight(self, state_id: str, insight: Insight) -> list[str]:
         """Attach a guideline to a state; returns the ids evicted to stay within insight_limit."""

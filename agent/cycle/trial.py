@@ -31,6 +31,11 @@ class SkillRun:
     def done(self) -> bool:
         return self.next_index >= len(self.skill.steps)
 
+    @property
+    def mean_reward(self) -> float:
+        """The mean reward of the steps run so far (at least one)."""
+        return sum(self.rewards) / len(self.rewards)
+
 
 def _size(frame: Frame) -> tuple[float, float]:
     return frame.width / frame.scale, frame.height / frame.scale

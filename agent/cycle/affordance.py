@@ -85,24 +85,38 @@ def has_look(target: Target | None) -> bool:
     return target is not None and len(target.descriptor) == LENGTH
 
 
-def appearance(a: Sequence[np.ndarray | None], b: Sequence[np.ndarray | None]) -> np.ndarray:
+def appearance(
+    a: Sequence[np.ndarray | None] | Looks, b: Sequence[np.ndarray | None] | Looks
+) -> np.ndarray:
     """The appearance similarity of each look of `a` with each look of `b`: n x m in 0..1, 0
     where either has no look.
 
     Looks compared are agent.perception.descriptor.look arrays: one array object per look, so
     each distinct object is compared once (a state's clicks repeat the same few targets)."""
-    out = np.zeros((len(a), len(b)), np.float32)
-    have_a = [i for i, x in enumerate(a) if x is not None]
-    have_b = [j for j, x in enumerate(b) if x is not None]
-    if have_a and have_b:
-        rows_a, index_a = _distinct([a[i] for i in have_a])
-        rows_b, index_b = _distinct([b[j] for j in have_b])
-        sims = similarities(np.stack(rows_a), np.stack(rows_b))
-        out[np.ix_(have_a, have_b)] = sims[np.ix_(index_a, index_b)]
+    a, b = (x if isinstance(x, Looks) else Looks(x) for x in (a, b))
+    out = np.zeros((a.n, b.n), np.float32)
+    if a.have and b.have:
+        sims = similarities(a.rows, b.rows)
+        out[np.ix_(a.have, b.have)] = sims[np.ix_(a.index, b.index)]
     return out
 
 
-def alike(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
+class Looks:
+    """A sequence of looks (or None) made ready for `appearance`: its distinct look objects
+    stacked once, so a sequence compared again and again (a state's clicks) is sorted out once."""
+
+    __slots__ = ("have", "index", "n", "rows")
+
+    def __init__(self, looks: Sequence[np.ndarray | None]) -> None:
+        self.n = len(looks)
+        self.have = [i for i, x in enumerate(looks) if x is not None]
+        rows, self.index = _distinct([looks[i] for i in self.have])
+        self.rows = np.stack(rows) if rows else None
+
+
+def alike(
+    a: Sequence[np.ndarray | None] | Looks, b: Sequence[np.ndarray | None] | Looks
+) -> np.ndarray:
     """Whether each look of `a` is alike (appearance >= ALIKE) each look of `b`: n x m
     booleans."""
     return appearance(a, b) >= ALIKE
@@ -174,7 +188,9 @@ class Affordances:
         self._limit = limit
         self._clicks: dict[str, deque[_Click]] = {}
         """Per state, the last MARKS x `limit` clicks: the marks rule learns from them all,
-        everything else from the last `limit` (`_recent`)."""
+        everything else from the last `limit`."""
+        self._columns: dict[str, _Columns] = {}
+        """Per state, its clicks as arrays (built when first asked after a new click)."""
         self._everywhere: deque[tuple[str, _Click]] = deque(maxlen=ELSEWHERE)
         self._marks: frozenset[int] = frozenset()
         self._moment = 0
@@ -204,6 +220,7 @@ class Affordances:
         )
         self._moment += acted
         self._clicks.setdefault(state_id, deque(maxlen=MARKS * self._limit)).append(click)
+        self._columns.pop(state_id, None)
         self._everywhere.append((state_id, click))
 
     def chances(
@@ -216,17 +233,18 @@ class Affordances:
         if not targets:
             return []
         looks = [_look(t) for t, _ in targets]
-        long = list(self._clicks.get(state_id, ()))
+        columns = self._columns_of(state_id)
+        long = columns.clicks
         start = max(0, len(long) - self._limit)
         here = long[start:]
         # looks and selections are compared once, over the long memory; `here` is its tail
-        long_weight = _selection_weights(long, selected)
-        long_sims = appearance(looks, [c.look for c in long])
+        long_weight = columns.weights(selected)
+        long_sims = appearance(looks, columns.looks)
         weight, sims = long_weight[start:], long_sims[:, start:]
         w = (sims >= ALIKE) * weight
-        acted = np.array([c.acted for c in here], np.float32)
-        no_look = np.array([c.look is None for c in here], bool)
-        keys = np.array([c.key for c in here], object)
+        acted = columns.acted[start:]
+        no_look = columns.no_look[start:]
+        keys = columns.keys[start:]
         known = w.sum(axis=1)
         for i, (_, key) in enumerate(targets):
             if known[i] == 0:  # no look, or a look never clicked here: what was at its place,
@@ -248,19 +266,24 @@ class Affordances:
                 p[i] = 0.0
         unknown = [i for i, row in enumerate(w) if looks[i] is not None and not row.any()]
         if unknown:  # nothing known on this screen: what alike looks did on the others
-            there = [c for s, c in self._everywhere if s != state_id]
-            far = _evidence([looks[i] for i in unknown], there, _selection_weights(there, selected))
-            acted_there = np.array([c.acted for c in there], np.float32)
-            p[unknown] = _estimate(far, acted_there)
+            there = _Columns([c for s, c in self._everywhere if s != state_id])
+            far = alike([looks[i] for i in unknown], there.looks) * there.weights(selected)
+            p[unknown] = _estimate(far, there.acted)
         return [float(x) for x in p]
 
     def seen_here(self, state_id: str, targets: Sequence[Target | None]) -> list[bool]:
         """Whether something looking like each of `targets` was clicked in this state (among
         its last LIMIT clicks); a target without a look: True."""
-        here = list(self._clicks.get(state_id, ()))[-self._limit :]
+        columns = self._columns_of(state_id)
         looks = [_look(t) for t in targets]
-        sims = appearance(looks, [c.look for c in here])
+        sims = appearance(looks, columns.looks)[:, max(0, len(columns.clicks) - self._limit) :]
         return [x is None or bool((row >= ALIKE).any()) for x, row in zip(looks, sims, strict=True)]
+
+    def _columns_of(self, state_id: str) -> _Columns:
+        columns = self._columns.get(state_id)
+        if columns is None:
+            columns = self._columns[state_id] = _Columns(list(self._clicks.get(state_id, ())))
+        return columns
 
 
 def _never_with(weights: np.ndarray, clicks: Sequence[_Click], now: frozenset[int]) -> bool:
@@ -288,24 +311,29 @@ def _estimate(weights: np.ndarray, acted: np.ndarray) -> np.ndarray:
     return (weights @ acted + 1.0) / (weights.sum(axis=1) + 2.0)
 
 
-def _evidence(
-    looks: Sequence[np.ndarray | None], clicks: Sequence[_Click], weight: np.ndarray
-) -> np.ndarray:
-    """How much each click counts for each look: alike looks, times the click's `weight` (its
-    selection's, see _selection_weights)."""
-    return alike(looks, [c.look for c in clicks]) * weight
+class _Columns:
+    """Clicks as arrays, for `chances`, which asks about a state's clicks several times a step:
+    built once per new click."""
 
+    def __init__(self, clicks: list[_Click]) -> None:
+        self.clicks = clicks
+        self.looks = Looks([c.look for c in clicks])
+        self.acted = np.array([c.acted for c in clicks], np.float32)
+        self.no_look = np.array([c.look is None for c in clicks], bool)
+        self.keys = np.array([c.key for c in clicks], object)
+        self._under = np.array([c.under for c in clicks], bool)
+        self._with_look = [j for j, c in enumerate(clicks) if c.under and c.selected is not None]
+        self._selected = Looks([clicks[j].selected for j in self._with_look])
 
-def _selection_weights(clicks: Sequence[_Click], selected: Target | None) -> np.ndarray:
-    """How much each click counts under the current selection: 1 for the same selection (or
-    none for none), OTHER_SELECTION for another one, 0 across selected / not selected."""
-    under = np.array([c.under for c in clicks], bool)
-    if selected is None:
-        return (~under).astype(np.float32)
-    weight = under * np.float32(OTHER_SELECTION)
-    now = _look(selected)
-    with_look = [j for j, c in enumerate(clicks) if c.under and c.selected is not None]
-    if now is not None and with_look:
-        same = alike([now], [clicks[j].selected for j in with_look])[0]
-        weight[with_look] = np.where(same, 1.0, OTHER_SELECTION)
-    return weight.astype(np.float32)
+    def weights(self, selected: Target | None) -> np.ndarray:
+        """How much each click counts under the current selection: 1 for the same selection
+        (or none for none), OTHER_SELECTION for another one, 0 across selected / not
+        selected."""
+        if selected is None:
+            return (~self._under).astype(np.float32)
+        weight = self._under * np.float32(OTHER_SELECTION)
+        now = _look(selected)
+        if now is not None and self._with_look:
+            same = alike([now], self._selected)[0]
+            weight[self._with_look] = np.where(same, 1.0, OTHER_SELECTION)
+        return weight.astype(np.float32)

@@ -27,7 +27,10 @@ from agent.types import Action, Frame, Target
 from skills.model import Skill, state_id
 
 GUIDELINE_REFRESH = 50
-CREDIT_WINDOW = 8
+CREDIT_WINDOW = 16
+"""A rise of the progress signal credits, and a setback takes back, the rewards of the last this
+many skill runs: a lost fight's choices (turns ended with cards still playable), not only its last
+few clicks (with 8, "End Turn" and card plays were credited alike)."""
 TRUSTED_RUNS = 5
 TRIED_LOOKS = 4
 STUCK = 5

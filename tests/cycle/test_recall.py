@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from agent.cycle.affordance import Affordances
+from agent.cycle.evolve import value
 from agent.cycle.memory import Seen, StateMemory
 from agent.cycle.perceive import Perceived
 from agent.cycle.recall import Recall
@@ -14,7 +16,7 @@ from agent.perception.descriptor import describe
 from agent.perception.objects import Candidate
 from agent.types import Click, Frame, Rect
 from skills.graph import SkillGraph
-from skills.model import Skill
+from skills.model import Skill, SkillStep
 
 W, H = 640, 360
 BOXES = [
@@ -252,3 +254,18 @@ def test_a_correction_may_click_what_looks_new_at_a_place_tried_before(tmp_path)
                     seen, None)  # fmt: skip
     assert recall.situation(now, (), {}).untried == ()
     assert recall.untried(now)[0] == (3,)
+
+
+def test_a_setback_takes_back_and_a_rise_credits_the_rewards_of_a_whole_fight(tmp_path):
+    # A fight of 12 skill runs ("End Turn" among them) that was lost: a setback takes back the
+    # reward of every run of it, not only of its last few; a won one: each run counts 1.
+    graph = SkillGraph.open(tmp_path / "lib.sqlite")
+    skill = Skill.create([SkillStep(kind="click", text="End Turn")], scope="t", name="end turn")
+    prior = 0.5 * value(skill.totals)
+    for rise in (False, True):
+        recall = Recall(graph, StateMemory(graph, 0.9), Affordances())
+        for _ in range(12):
+            recall.note_reward(skill.id, 0.4)
+        recall.progressed() if rise else recall.setback()
+        total = 12 * 1.0 if rise else 0.0
+        assert recall.mean(skill) == pytest.approx(prior + 0.5 * (total + 0.5) / 13)

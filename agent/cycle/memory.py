@@ -48,7 +48,10 @@ class StateMemory:
         changes = store.changes(self._watermark)
         self._watermark = changes.watermark
         added = 0
-        for node in changes.nodes:
+        # In id order, not the order they were stored in: stored states close enough to be one
+        # here are joined to whichever comes first, so a library of the same content (merged
+        # in another order, or learnt from recordings) must give the same screen states.
+        for node in sorted(changes.nodes):
             if not node.startswith("st_") or node in self._known:
                 continue
             state = store.get_state(node)

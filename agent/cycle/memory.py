@@ -51,8 +51,8 @@ class StateMemory:
         # In id order, not the order they were stored in: stored states close enough to be one
         # here are joined to whichever comes first, so a library of the same content (merged
         # in another order, or learnt from recordings) must give the same screen states.
-        for node in sorted(changes.nodes):
-            if not node.startswith("st_") or node in self._known:
+        for node in sorted(n for n in changes.nodes if n.startswith("st_")):
+            if node in self._known:
                 continue
             state = store.get_state(node)
             self._known.add(node)

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from agent.errors import BottomupError
+from skills.errors import LibraryError
 
 console = Console()
 err = Console(stderr=True)
@@ -17,10 +18,11 @@ err = Console(stderr=True)
 
 @contextmanager
 def cli_errors() -> Iterator[None]:
-    """One clear line and exit code 2 for a BottomupError; exit code 130 for Ctrl-C."""
+    """One clear line and exit code 2 for a BottomupError or a library's LibraryError (a library
+    that cannot be opened, say); exit code 130 for Ctrl-C."""
     try:
         yield
-    except BottomupError as exc:
+    except (BottomupError, LibraryError) as exc:
         err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ to child processes (`{"DISPLAY": xvfb}` in their env). Tests that use it should 
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -17,8 +18,10 @@ import pytest
 
 from agent.body.display import DisplaySettings, VirtualDisplay
 
-# Caches the CLIs keep under $XDG_CACHE_HOME (replay's perception cache) go to a throw-away folder.
+# Caches the CLIs keep under $XDG_CACHE_HOME (replay's perception cache) go to a throw-away folder,
+# removed when the test process ends.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bottomup-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -91,6 +91,17 @@ def test_xvfb_missing(tmp_path: Path) -> None:
 
 
 @pytest.mark.live
+@pytest.mark.parametrize("command", ["play", "learn"])
+def test_a_library_that_cannot_be_opened(tmp_path: Path, command: str) -> None:
+    library = str(tmp_path / "no" / "such" / "folder.sqlite")
+    if command == "play":
+        args = ["play", "spire", "--steps", "1", "--display", "virtual", "--library", library]
+    else:
+        args = ["replay", "learn", str(tmp_path), "--library", library]
+    _one_clear_error(bottomup(*args, cwd=tmp_path), "cannot open library", "folder.sqlite")
+
+
+@pytest.mark.live
 def test_no_window_matches(tmp_path: Path) -> None:
     result = bottomup("play", "--window", "^no such window$", "--display", "virtual", cwd=tmp_path)
     _one_clear_error(result, "no such window")

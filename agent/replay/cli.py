@@ -346,10 +346,15 @@ def learn(
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
-    """Feed recorded transitions through judge, reflect and abstract into a skill library."""
-    from agent.replay.learn import learn as run
-    from agent.replay.learn import policy_learner
+    """Feed recorded transitions through judge, reflect and abstract into a skill library.
+
+    Each recording is learnt into a library of its own, as its run lived it; their merge is written
+    into LIBRARY at the end, in one transaction (the order of the recordings does not matter)."""
+    import time
+
+    from agent.replay.learn import absorb_all, learn_one, policy_learner
     from agent.replay.policies import LEARNER_NAMES, learner_policy
+    from skills.store import open_store
 
     _setup(verbose)
     with cli_errors():
@@ -360,18 +365,20 @@ def learn(
     factory = policy_learner(learner_policy)
 
     def work(replay: Replay, advance: Callable[[], None]):
-        return run([replay], library, factory, on_step=lambda _r, _i: advance())
+        return learn_one(replay, factory, on_step=lambda _r, _i: advance())
 
-    with cli_errors():
+    with cli_errors(), open_store(library) as store:  # a bad location fails before the learning
+        started = time.perf_counter()
         results, failed = _each(recordings, work, label="learn")
+        absorb_all(store, (r.snapshot for _, r in results))
         steps = sum(r.steps for _, r in results)
-        seconds = sum(r.seconds for _, r in results)
-        problems = [p for _, r in results for p in r.failed]
+        seconds = time.perf_counter() - started
+        problems = [r.failed for _, r in results if r.failed]
         for problem in problems:
             err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
         row = {
             "library": library,
-            "recordings": sum(r.recordings for _, r in results),
+            "recordings": len(results) - len(problems),
             "steps": steps,
             "seconds": round(seconds, 3),
             "steps_per_second": round(steps / seconds, 1) if seconds else None,

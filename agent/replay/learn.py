@@ -6,11 +6,15 @@ game. For every usable step of every recording, in order, the learner gets the r
 seed, for provenance and seeding) and a library location; it is closed after its recording.
 
 Each recording is one instance's experience, so it is learned the way its run lived it: into a
-fresh library of its own, which is then merged into the target library (skills.share.absorb:
-counters are kept per library, so the recordings' counts add up like independent instances').
+fresh library of its own (`learn_one`). The recordings' libraries are then merged (skills.merge:
+counters are kept per library, so the recordings' counts add up like independent instances') and
+written into the target library in one transaction (`absorb_all`), so the result does not depend
+on the order the recordings come in, and equals what merging the runs' own libraries gives.
 Learning recordings one after another into one library instead judges each against the ones
 before: a screen the first recording reached is no longer new in the second, so the click that
 reaches it is not progressive there, and the library learns less from every later recording.
+Absorbing them one after another would also leave a trace of their order: the library keeps the
+guidelines written last when a state holds too many.
 
 Recorded clicks without a Target (pixel coordinates only, as the random baseline or another
 agent records them) are given the Target of the smallest perception candidate under the point
@@ -44,8 +48,12 @@ from agent.replay.agreement import compare
 from agent.replay.game import ReplayGame, loop_step
 from agent.replay.reader import Replay
 from agent.types import Action, Click, DoubleClick, Frame, RightClick, Step
+from skills.merge import merge
+from skills.model import digest
 from skills.share import absorb, load
-from skills.store import open_store
+from skills.snapshot import Snapshot
+from skills.store import SqlStore, open_store
+from skills.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +158,67 @@ class LearnReport:
         return self.steps / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class Learned:
+    """One recording learnt into a library of its own: what that library holds (None when the
+    learner saved nothing), the steps fed, and why it stopped early (None when it did not)."""
+
+    snapshot: Snapshot | None
+    steps: int
+    failed: str | None = None
+
+
+def learn_one(
+    replay: Replay,
+    learner_factory: LearnerFactory,
+    *,
+    on_step: Callable[[Replay, int], None] | None = None,
+    attach_targets: bool = True,
+) -> Learned:
+    """Feed every usable step of one recording, in order, to a learner on a fresh library whose
+    counters are kept under the recording's origin (`origin_of`).
+
+    A learner that fails (a BottomupError) stops the recording; what it saved before the error is
+    kept, and the failure is named in `failed`.
+    """
+    count = 0
+    failed = None
+    with tempfile.TemporaryDirectory(prefix="bottomup-learn-") as folder:
+        own = Path(folder) / "recording.sqlite"
+        SqliteStore(own, library_id=origin_of(replay)).close()
+        learner = learner_factory(replay, str(own))
+        try:
+            ahead = getattr(learner, "ahead", None)
+            for step in recorded_steps(replay, targets=attach_targets, ahead=ahead):
+                learner.learn(step)
+                count += 1
+                if on_step:
+                    on_step(replay, step.index)
+        except BottomupError as exc:
+            failed = f"{replay.path}: {type(exc).__name__}: {exc}"
+            log.warning("learning from %s stopped: %s", replay.path, exc)
+        finally:
+            learner.close()
+        return Learned(load(own) if own.is_file() else None, count, failed)
+
+
+def origin_of(replay: Replay) -> str:
+    """The origin a recording's counters are kept under: the same for the same run wherever its
+    recording is, so learning a recording again counts nothing twice (counters merge by origin)."""
+    m = replay.manifest
+    return digest([m.game, m.agent_id, m.started_at, m.seed], "rec-")[:20]
+
+
+def absorb_all(store: SqlStore, snapshots: Iterable[Snapshot | None]) -> None:
+    """Merge the recordings' libraries and write them into `store` in one transaction."""
+    merged = None
+    for snap in snapshots:
+        if snap is not None:
+            merged = snap if merged is None else merge(merged, snap)[0]
+    if merged is not None:
+        absorb(store, merged)
+
+
 def learn(
     recordings: Iterable[Replay],
     library: str,
@@ -158,33 +227,22 @@ def learn(
     on_step: Callable[[Replay, int], None] | None = None,
     attach_targets: bool = True,
 ) -> LearnReport:
-    """Feed every usable step of every recording, in order, to a learner on a fresh library of
-    the recording's own, then merge that into `library`.
+    """`learn_one` for every recording, then `absorb_all` of what they learnt into `library`.
 
-    A recording whose learner fails (a BottomupError) is reported in `failed` and the others go
-    on; what the failing learner saved before the error is merged into the library too.
+    A recording whose learner fails is reported in `failed` and the others go on; what the failing
+    learner saved before the error is merged into the library too.
     """
-    count = done = 0
-    failed: list[str] = []
     started = time.perf_counter()
-    for replay in recordings:
-        with tempfile.TemporaryDirectory(prefix="bottomup-learn-") as folder:
-            own = Path(folder) / "recording.sqlite"
-            learner = learner_factory(replay, str(own))
-            try:
-                ahead = getattr(learner, "ahead", None)
-                for step in recorded_steps(replay, targets=attach_targets, ahead=ahead):
-                    learner.learn(step)
-                    count += 1
-                    if on_step:
-                        on_step(replay, step.index)
-                done += 1
-            except BottomupError as exc:
-                failed.append(f"{replay.path}: {type(exc).__name__}: {exc}")
-                log.warning("learning from %s stopped: %s", replay.path, exc)
-            finally:
-                learner.close()
-                if own.is_file():
-                    with open_store(library) as store:
-                        absorb(store, load(own))
-    return LearnReport(library, done, count, time.perf_counter() - started, tuple(failed))
+    with open_store(library) as store:  # a bad location fails now, not after the learning
+        results = [
+            learn_one(r, learner_factory, on_step=on_step, attach_targets=attach_targets)
+            for r in recordings
+        ]
+        absorb_all(store, (r.snapshot for r in results))
+    return LearnReport(
+        library,
+        sum(r.failed is None for r in results),
+        sum(r.steps for r in results),
+        time.perf_counter() - started,
+        tuple(r.failed for r in results if r.failed),
+    )

@@ -21,12 +21,19 @@ log = logging.getLogger(__name__)
 
 
 class SqliteStore(SqlStore):
-    """A library in one SQLite file. `create=False` refuses a path with no library yet."""
+    """A library in one SQLite file. `create=False` refuses a path with no library yet; a new
+    library gets `library_id` (the origin its counters are kept under), or a random one."""
 
     paramstyle = "qmark"
     greatest = "MAX"
 
-    def __init__(self, path: str | Path, create: bool = True, busy_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        create: bool = True,
+        busy_timeout_s: float = 60.0,
+        library_id: str | None = None,
+    ) -> None:
         self.path = Path(path)
         self.location = str(self.path)
         if not self.path.exists() and not create:
@@ -45,7 +52,7 @@ class SqliteStore(SqlStore):
             with self._write_tx() as cur:
                 for ddl in schema_sql(blob="BLOB", real="REAL"):
                     cur.run(ddl)
-                self._init_meta(cur, "lib-" + uuid.uuid4().hex[:16])
+                self._init_meta(cur, library_id or "lib-" + uuid.uuid4().hex[:16])
             self._load_meta()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open library {self.path}: {exc}") from exc

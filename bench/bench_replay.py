@@ -263,35 +263,18 @@ def _report(done: dict, seeds: list[int], names: tuple[str, ...], target: int, c
     print(f"learned <= own on {wins}/{len(seeds)} seeds ({ties} of them: both never)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--size", default="1280x720")
-    parser.add_argument("--transfer", action="store_true", help="the learn transfer experiment")
-    parser.add_argument("--new-seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104, 105],
-                        help="transfer: the new seeds")  # fmt: skip
-    parser.add_argument("--jobs", type=int, default=2, help="transfer: runs in parallel")
-    parser.add_argument("--transfer-steps", type=int,
-                        help="transfer: most steps of a run on a new seed (default: twice --steps)")  # fmt: skip
-    parser.add_argument("--work", type=Path, help="transfer: folder (reuses its source runs)")
-    args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
-    if args.transfer:
-        root = args.work or Path(tempfile.mkdtemp(prefix="bench-transfer-"))
-        root.mkdir(parents=True, exist_ok=True)
-        print(f"(transfer files under {root})")
-        transfer(root, args.steps, size, args.new_seeds, args.jobs, args.transfer_steps)
-        return
-    root = Path(tempfile.mkdtemp(prefix="bench-replay-"))
+def speed(root: Path, steps: int, seed: int, size: tuple[int, int], size_text: str) -> None:
+    """Steps 1-4 of the module docstring, with files under `root`."""
     print(f"load average {os.getloadavg()[0]:.1f} (figures are noisy above 1)")
-    path, seconds = record(root, args.steps, args.seed, size)  # type: ignore[arg-type]
+    path, seconds = record(root, steps, seed, size)
     replay = Replay(path)
     n = len(replay.steps)
     frames = len(list((path / "frames").glob("*.png")))
-    print(f"recording: {n} steps of spire {args.size} seed {args.seed} by {replay.policy_name}, "
+    print(f"recording: {n} steps of spire {size_text} seed {seed} by {replay.policy_name}, "
           f"{frames} distinct frames, made at {n / seconds:.1f} steps/s")  # fmt: skip
     cache = root / "perception.sqlite"
+    for old in (cache, *root.glob("learn*.sqlite")):  # a kept folder's files would not be cold
+        old.unlink(missing_ok=True)
     passes = (
         ("cold: nothing cached", None),
         ("OCR cache warm, perception not cached", None),
@@ -317,7 +300,37 @@ def main() -> None:
             print(f"learn ({label}): {result.steps} steps at {result.steps_per_second:.1f} steps/s")
     except ImportError as exc:
         print(f"learn: skipped (the learning agent is not importable: {exc})")
-    print(f"(files under {root}; load average {os.getloadavg()[0]:.1f})")
+    print(f"(load average {os.getloadavg()[0]:.1f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--transfer", action="store_true", help="the learn transfer experiment")
+    parser.add_argument("--new-seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104, 105],
+                        help="transfer: the new seeds")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=2, help="transfer: runs in parallel")
+    parser.add_argument("--transfer-steps", type=int,
+                        help="transfer: most steps of a run on a new seed (default: twice --steps)")  # fmt: skip
+    parser.add_argument("--work", type=Path,
+                        help="keep the files in this folder (transfer: reuses its source runs); "
+                             "without it they go to a temporary folder, removed at the end")  # fmt: skip
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    if args.transfer:
+        root = args.work or Path(tempfile.mkdtemp(prefix="bench-transfer-"))
+        root.mkdir(parents=True, exist_ok=True)
+        print(f"(transfer files under {root})")
+        transfer(root, args.steps, size, args.new_seeds, args.jobs, args.transfer_steps)
+        return
+    root = args.work or Path(tempfile.mkdtemp(prefix="bench-replay-"))
+    try:
+        speed(root, args.steps, args.seed, size, args.size)  # type: ignore[arg-type]
+    finally:
+        if args.work is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

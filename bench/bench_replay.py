@@ -265,6 +265,9 @@ def _report(done: dict, seeds: list[int], names: tuple[str, ...], target: int, c
 
 def speed(root: Path, steps: int, seed: int, size: tuple[int, int], size_text: str) -> None:
     """Steps 1-4 of the module docstring, with files under `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("*.sqlite*"):  # a kept folder's libraries and caches: start empty, cold
+        old.unlink()
     print(f"load average {os.getloadavg()[0]:.1f} (figures are noisy above 1)")
     path, seconds = record(root, steps, seed, size)
     replay = Replay(path)
@@ -273,8 +276,6 @@ def speed(root: Path, steps: int, seed: int, size: tuple[int, int], size_text: s
     print(f"recording: {n} steps of spire {size_text} seed {seed} by {replay.policy_name}, "
           f"{frames} distinct frames, made at {n / seconds:.1f} steps/s")  # fmt: skip
     cache = root / "perception.sqlite"
-    for old in (cache, *root.glob("learn*.sqlite")):  # a kept folder's files would not be cold
-        old.unlink(missing_ok=True)
     passes = (
         ("cold: nothing cached", None),
         ("OCR cache warm, perception not cached", None),

@@ -352,7 +352,7 @@ def learn(
     into LIBRARY at the end, in one transaction (the order of the recordings does not matter)."""
     import time
 
-    from agent.replay.learn import absorb_all, learn_one, policy_learner
+    from agent.replay.learn import Learned, absorb_all, learn_one, policy_learner
     from agent.replay.policies import LEARNER_NAMES, learner_policy
     from skills.store import open_store
 
@@ -364,13 +364,18 @@ def learn(
             raise ConfigError(f"--policy must be one of {', '.join(LEARNER_NAMES)}")
     factory = policy_learner(learner_policy)
 
-    def work(replay: Replay, advance: Callable[[], None]):
-        return learn_one(replay, factory, on_step=lambda _r, _i: advance())
+    done: list[Learned] = []
+
+    def work(replay: Replay, advance: Callable[[], None]) -> Learned:
+        done.append(learn_one(replay, factory, on_step=lambda _r, _i: advance()))
+        return done[-1]
 
     with cli_errors(), open_store(library) as store:  # a bad location fails before the learning
         started = time.perf_counter()
-        results, failed = _each(recordings, work, label="learn")
-        absorb_all(store, (r.snapshot for _, r in results))
+        try:
+            results, failed = _each(recordings, work, label="learn")
+        finally:  # interrupted (Ctrl-C): the recordings learnt so far are kept
+            absorb_all(store, (r.snapshot for r in done))
         steps = sum(r.steps for _, r in results)
         seconds = time.perf_counter() - started
         problems = [r.failed for _, r in results if r.failed]

@@ -230,15 +230,21 @@ def learn(
     """`learn_one` for every recording, then `absorb_all` of what they learnt into `library`.
 
     A recording whose learner fails is reported in `failed` and the others go on; what the failing
-    learner saved before the error is merged into the library too.
+    learner saved before the error is merged into the library too. Interrupted, the recordings
+    learnt so far are merged into the library.
     """
     started = time.perf_counter()
+    results: list[Learned] = []
     with open_store(library) as store:  # a bad location fails now, not after the learning
-        results = [
-            learn_one(r, learner_factory, on_step=on_step, attach_targets=attach_targets)
-            for r in recordings
-        ]
-        absorb_all(store, (r.snapshot for r in results))
+        try:
+            for replay in recordings:
+                results.append(
+                    learn_one(
+                        replay, learner_factory, on_step=on_step, attach_targets=attach_targets
+                    )
+                )
+        finally:  # interrupted (Ctrl-C): the recordings learnt so far are kept
+            absorb_all(store, (r.snapshot for r in results))
     return LearnReport(
         library,
         sum(r.failed is None for r in results),

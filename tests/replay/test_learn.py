@@ -171,3 +171,27 @@ def test_the_order_of_the_recordings_does_not_change_what_the_library_does(
     crowded = [s for s, ids in kept[0].items() if len(ids) == 3]
     assert crowded, "no state had a guideline to drop"
     assert kept[0] == kept[1]
+
+
+@pytest.mark.slow
+def test_an_interrupted_learn_keeps_the_recordings_learnt_so_far(tmp_path: Path) -> None:
+    pytest.importorskip("agent.learner")
+    from agent.replay.policies import learner_policy
+    from tests.replay.test_perception_memo import _learned
+
+    paths = [record_toy(tmp_path / "rec", seed=s, steps=12) for s in (1, 2)]
+    real = policy_learner(learner_policy)
+
+    class _Interrupted(_Collector):
+        def learn(self, step: Step) -> None:
+            raise KeyboardInterrupt
+
+    def factory(replay: Replay, library: str):
+        return real(replay, library) if replay.path == paths[0] else _Interrupted([])
+
+    library = tmp_path / "lib.sqlite"
+    with pytest.raises(KeyboardInterrupt):
+        learn([Replay(p) for p in paths], str(library), factory)
+    alone = tmp_path / "alone.sqlite"
+    learn([Replay(paths[0])], str(alone), real)
+    assert _learned(library) == _learned(alone) and _learned(alone)

@@ -195,3 +195,19 @@ def test_an_interrupted_learn_keeps_the_recordings_learnt_so_far(tmp_path: Path)
     alone = tmp_path / "alone.sqlite"
     learn([Replay(paths[0])], str(alone), real)
     assert _learned(library) == _learned(alone) and _learned(alone)
+
+
+@pytest.mark.slow
+def test_learning_a_recording_again_counts_nothing_twice(tmp_path: Path) -> None:
+    pytest.importorskip("agent.learner")
+    from agent.replay.policies import learner_policy
+    from skills.merge import diff
+    from skills.share import load
+
+    path = record_toy(tmp_path / "rec", seed=2, steps=20)
+    library = tmp_path / "lib.sqlite"
+    learn([Replay(path)], str(library), policy_learner(learner_policy))
+    once = load(library)
+    learn([Replay(path)], str(library), policy_learner(learner_policy))
+    assert diff(once, load(library)).same
+    assert any(s.totals.runs for s in once.skills)

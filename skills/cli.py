@@ -18,11 +18,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from skills.bundle import read_bundle
 from skills.errors import LibraryError
 from skills.graph import SkillGraph
 from skills.merge import diff
 from skills.model import Skill, canonical_json
-from skills.share import export_library, import_bundle, is_bundle, load, merge_locations
+from skills.share import absorb, export_library, is_bundle, load, merge_locations
 from skills.store import open_store
 from skills.view import FORMATS, label_of, render
 
@@ -226,8 +227,9 @@ def export(
 @clear_errors
 def import_(bundle: Path, library: Library = "library.sqlite") -> None:
     """Verify a bundle, then merge it into the library (created if missing)."""
+    incoming = read_bundle(bundle)  # verified before the library is opened (or created)
     with open_store(library) as store:
-        report = import_bundle(store, bundle)
+        report = absorb(store, incoming)
     for line in report.lines():
         out.print(line)
 

@@ -108,6 +108,13 @@ def test_bad_input_gives_one_clear_line(library: Path, tmp_path: Path, args, mes
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_refused_bundle_creates_no_library(tmp_path: Path) -> None:
+    (tmp_path / "bad.zip").write_text("not a zip")
+    result = _invoke("import", str(tmp_path / "bad.zip"), "--library", str(tmp_path / "new.sqlite"))
+    assert result.exit_code == 1 and "not a valid zip" in result.stderr
+    assert not (tmp_path / "new.sqlite").exists()
+
+
 def test_python_dash_m_skills_runs(library: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "skills", "stats", "--library", str(library), "--json"],

@@ -29,9 +29,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a docstring's line breaks are not kept in --help
 )
-games_app = typer.Typer(help="The games bottomup knows (built-in games and desktop profiles).")
-recordings_app = typer.Typer(help="Recorded runs: list them and show one.")
+games_app = typer.Typer(
+    help="The games bottomup knows (built-in games and desktop profiles).",
+    rich_markup_mode="markdown",
+)
+recordings_app = typer.Typer(
+    help="Recorded runs: list them and show one.", rich_markup_mode="markdown"
+)
 app.add_typer(games_app, name="games")
 app.add_typer(recordings_app, name="recordings")
 app.add_typer(replay_app, name="replay")

@@ -28,7 +28,10 @@ from skills.store import open_store
 from skills.view import FORMATS, label_of, render
 
 app = typer.Typer(
-    help="Inspect, share and merge skill libraries.", no_args_is_help=True, add_completion=False
+    help="Inspect, share and merge skill libraries.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",  # a docstring's line breaks are not kept in --help
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

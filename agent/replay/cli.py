@@ -29,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a docstring's line breaks are not kept in --help
 )
 T = TypeVar("T")
 
@@ -209,10 +210,9 @@ def redecide(
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
-    """Run a brain over the recorded frames (no window touched); report agreement per step.
-
-    A VLM run answers from the model replies stored in the recording (its cassette); with
-    --base-url and --model it re-asks a live endpoint instead, to compare models or prompts."""
+    """Run a brain over the recorded frames (no window touched) and report agreement per step: a
+    VLM run answers from the model replies stored in the recording (its cassette), or, with
+    --base-url and --model, re-asks a live endpoint to compare models or prompts."""
     from agent.replay.policies import policy_factory
     from agent.replay.redecide import redecide as run
 
@@ -346,10 +346,9 @@ def learn(
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
-    """Feed recorded transitions through judge, reflect and abstract into a skill library.
-
-    Each recording is learnt into a library of its own, as its run lived it; their merge is written
-    into LIBRARY at the end, in one transaction (the order of the recordings does not matter)."""
+    """Feed recorded transitions through judge, reflect and abstract into a skill library: each
+    recording is learnt into a library of its own, as its run lived it, and their merge is written
+    into --library at the end, in one transaction (the order of the recordings does not matter)."""
     import time
 
     from agent.replay.learn import Learned, absorb_all, learn_one, policy_learner

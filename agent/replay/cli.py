@@ -232,7 +232,8 @@ def redecide(
                 endpoint = ModelSettings(base_url=base_url, model=model, api_key=key)
             except ValueError as exc:
                 raise ConfigError(f"bad model settings: {exc}") from None
-    factory = policy_factory(policy, library, endpoint)
+    with cli_errors():
+        factory = policy_factory(policy, library, endpoint)
 
     def work(replay: Replay, advance: Callable[[], None]):
         return run(replay, factory, max_steps=steps, on_step=lambda _c: advance())

@@ -32,30 +32,32 @@ def register_policy(name: str, builder: Builder) -> None:
     _BUILDERS[name] = builder
 
 
-def known_policies() -> list[str]:
-    return sorted(_BUILDERS)
-
-
 def _random_baseline(replay: Replay, library: str | None) -> Policy:
     from agent.brains.random import RandomClicker
 
     return RandomClicker(seed=replay.seed or 0)
 
 
-def private_library(library: str | None) -> str:
-    """A throw-away copy of a SQLite library (or a new empty one) that re-deciding may write."""
-    folder = Path(tempfile.mkdtemp(prefix="bottomup-redecide-"))
-    copy = folder / "library.sqlite"
+def _check_library(library: str | None) -> None:
+    """A library re-deciding can start from: none, or an existing SQLite file."""
     if library is None:
-        return str(copy)
+        return
     if "://" in library:
         raise ConfigError(
             "re-deciding with a server library would change it; export it to a SQLite file "
             "(bottomup skills export) and pass that file"
         )
-    source = Path(library)
-    if not source.is_file():
+    if not Path(library).is_file():
         raise ConfigError(f"library {library} does not exist")
+
+
+def private_library(library: str | None) -> str:
+    """A throw-away copy of a SQLite library (or a new empty one) that re-deciding may write."""
+    _check_library(library)
+    copy = Path(tempfile.mkdtemp(prefix="bottomup-redecide-")) / "library.sqlite"
+    if library is None:
+        return str(copy)
+    source = Path(library)
     shutil.copy2(source, copy)
     for suffix in ("-wal", "-shm"):
         side = Path(f"{source}{suffix}")
@@ -181,14 +183,22 @@ for _name in LEARNER_NAMES:
     register_policy(_name, _learner_on_copy)
 
 
+def _known() -> str:
+    return ", ".join(sorted(_BUILDERS))
+
+
 def policy_factory(
     name: str | None = None, library: str | None = None, endpoint=None
 ) -> PolicyFactory:
     """A factory for policy `name` (None: the policy each recording names).
 
     `endpoint` (agent.brains.model.ModelSettings) re-asks a live model for the learning agent's
-    VLM tier instead of answering from the recording's cassette.
+    VLM tier instead of answering from the recording's cassette. An unknown `name` or a library
+    that cannot be used is a ConfigError here, before any recording is opened.
     """
+    if name is not None and name not in _BUILDERS:
+        raise ConfigError(f"no re-decidable policy named {name!r} (known: {_known()})")
+    _check_library(library)
 
     def build(replay: Replay) -> Policy:
         wanted = name or replay.policy_name
@@ -196,8 +206,7 @@ def policy_factory(
             raise ConfigError(f"{replay.path}: the recording does not name its policy; pass one")
         builder = _BUILDERS.get(wanted)
         if builder is None:
-            known = ", ".join(known_policies())
-            raise ConfigError(f"no re-decidable policy named {wanted!r} (known: {known})")
+            raise ConfigError(f"no re-decidable policy named {wanted!r} (known: {_known()})")
         if endpoint is not None:
             if builder is not _learner_on_copy:
                 raise ConfigError(f"policy {wanted!r} asks no model; --base-url does not apply")

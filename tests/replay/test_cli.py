@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,30 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, toy_recording: Path) -> Non
     result = _run("rerun", str(toy_recording), "--size", "big")
     assert result.exit_code == 2 and "--size must be WIDTHxHEIGHT" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--policy", "telepathy"), "no re-decidable policy named 'telepathy'"),
+        (("--library", "{tmp}/missing.sqlite"), "missing.sqlite does not exist"),
+        (("--library", "postgresql://host/db"), "would change it"),
+    ],
+)
+def test_a_bad_redecide_option_is_one_line_before_any_recording(
+    tmp_path: Path, toy_recording: Path, monkeypatch: pytest.MonkeyPatch, option, message
+) -> None:
+    """Refused before the recordings are read: one error line (not one per recording under an
+    empty table), and no throw-away library folder left behind."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR is read again
+    args = [a.format(tmp=tmp_path) for a in option]
+    result = _run("redecide", str(toy_recording), str(toy_recording), *args)
+    assert result.exit_code == 2
+    assert result.stderr.count("error:") == 1 and message in result.stderr
+    assert result.stdout.strip() == ""
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_redecide_keeps_perception_in_a_cache_file(toy_recording: Path, tmp_path: Path) -> None:

@@ -19,10 +19,9 @@ import typer
 from rich.table import Table
 
 from agent.config import Settings, load_settings
-from agent.errors import ConfigError
 from agent.recording import Recording, list_recordings
 from agent.replay.cli import app as replay_app
-from agent.terminal import cli_errors, console
+from agent.terminal import cli_errors, console, parse_size
 
 app = typer.Typer(
     help="bottomup: an agent that learns to play games from pixels and mouse clicks.",
@@ -56,15 +55,6 @@ def _mount_skills() -> None:
 
 
 _mount_skills()
-
-
-def _parse_size(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 64 or int(h) < 64:
-        raise ConfigError(f"--size must be WIDTHxHEIGHT (e.g. 1280x720), got {text!r}")
-    return int(w), int(h)
 
 
 def _agent_id(settings: Settings) -> str:
@@ -138,7 +128,7 @@ def play(
         flags: dict[str, Any] = {
             "steps": steps,
             "seed": seed,
-            "size": _parse_size(size),
+            "size": parse_size(size),
             "dry_run": dry_run or None,
             "record": record,
             "display": display,

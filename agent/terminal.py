@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
-from agent.errors import BottomupError
+from agent.errors import BottomupError, ConfigError
 from skills.errors import LibraryError
 
 console = Console()
@@ -28,3 +28,15 @@ def cli_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         raise typer.Exit(130) from None
+
+
+def parse_size(text: str | None) -> tuple[int, int] | None:
+    """--size WIDTHxHEIGHT (each at least 64) as (width, height); None when not given."""
+    if text is None:
+        return None
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 64 or int(h) < 64:
+        raise ConfigError(
+            f"--size must be WIDTHxHEIGHT, each at least 64 (e.g. 1280x720), got {text!r}"
+        )
+    return int(w), int(h)

@@ -22,7 +22,7 @@ from rich.table import Table
 from agent.errors import BottomupError, ConfigError
 from agent.replay.reader import Replay
 from agent.replay.sources import expand
-from agent.terminal import cli_errors, console, err
+from agent.terminal import cli_errors, console, err, parse_size
 
 app = typer.Typer(
     help="Replay recorded sessions offline: view, summary, redecide, rerun, learn.",
@@ -200,7 +200,9 @@ def redecide(
             help="Library state to start from (a SQLite file; it is copied, not changed)."
         ),
     ] = None,
-    steps: Annotated[int | None, typer.Option(help="Re-decide at most this many steps.")] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Re-decide at most this many steps.")
+    ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(help="Re-ask this OpenAI-compatible endpoint instead of the cassette."),
@@ -278,7 +280,9 @@ def rerun(
     size: Annotated[
         str | None, typer.Option(help="Window size WxH (default: the recorded size).")
     ] = None,
-    steps: Annotated[int | None, typer.Option(help="Re-run at most this many steps.")] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Re-run at most this many steps.")
+    ] = None,
     headless: Annotated[
         bool, typer.Option("--headless", help="Built-in games in-process (no window).")
     ] = False,
@@ -297,9 +301,12 @@ def rerun(
     from agent.session import open_body
 
     _setup(verbose)
+    with cli_errors():  # bad options are refused once, before any recording is read
+        chosen = parse_size(size)
+        load_settings({"display": display}, env=os.environ, config_file=config)
 
     def work(replay: Replay, advance: Callable[[], None]):
-        wanted = _size(size) or replay.window_size()
+        wanted = chosen or replay.window_size()
         flags = {
             "seed": replay.seed,
             "size": wanted,
@@ -325,15 +332,6 @@ def rerun(
                     f"recorded screens (window {r.scale[0]:g}x the recorded size); {r.reason}"
                 )
         _finish(failed + sum(1 for _, r in results if not r.completed))
-
-
-def _size(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 64 or int(h) < 64:
-        raise ConfigError(f"--size must be WIDTHxHEIGHT (e.g. 1600x900), got {text!r}")
-    return int(w), int(h)
 
 
 @app.command()

@@ -104,3 +104,22 @@ def test_redecide_keeps_perception_in_a_cache_file(toy_recording: Path, tmp_path
     result = _run(*args, "--perception-cache", str(tmp_path / "junk.sqlite"))
     assert result.exit_code == 2 and "perception cache" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--display", "nowhere"), "display"),
+        (("--config", "{tmp}/bad.toml"), "invalid TOML"),
+        (("--size", "10x10"), "each at least 64"),
+    ],
+)
+def test_a_bad_rerun_option_is_one_line_before_any_recording(
+    tmp_path: Path, toy_recording: Path, option, message
+) -> None:
+    (tmp_path / "bad.toml").write_text("steps = [\n")
+    args = [a.format(tmp=tmp_path) for a in option]
+    result = _run("rerun", str(toy_recording), str(toy_recording), "--headless", *args)
+    assert result.exit_code == 2
+    assert result.stderr.count("error:") == 1 and message in result.stderr
+    assert str(toy_recording) not in result.stderr

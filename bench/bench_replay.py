@@ -263,7 +263,7 @@ def _report(done: dict, seeds: list[int], names: tuple[str, ...], target: int, c
     print(f"learned <= own on {wins}/{len(seeds)} seeds ({ties} of them: both never)")
 
 
-def speed(root: Path, steps: int, seed: int, size: tuple[int, int], size_text: str) -> None:
+def speed(root: Path, steps: int, seed: int, size: tuple[int, int]) -> None:
     """Steps 1-4 of the module docstring, with files under `root`."""
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob("*.sqlite*"):  # a kept folder's libraries and caches: start empty, cold
@@ -273,7 +273,7 @@ def speed(root: Path, steps: int, seed: int, size: tuple[int, int], size_text: s
     replay = Replay(path)
     n = len(replay.steps)
     frames = len(list((path / "frames").glob("*.png")))
-    print(f"recording: {n} steps of spire {size_text} seed {seed} by {replay.policy_name}, "
+    print(f"recording: {n} steps of spire {size[0]}x{size[1]} seed {seed} by {replay.policy_name}, "
           f"{frames} distinct frames, made at {n / seconds:.1f} steps/s")  # fmt: skip
     cache = root / "perception.sqlite"
     passes = (
@@ -328,7 +328,7 @@ def main() -> None:
         return
     root = args.work or Path(tempfile.mkdtemp(prefix="bench-replay-"))
     try:
-        speed(root, args.steps, args.seed, size, args.size)  # type: ignore[arg-type]
+        speed(root, args.steps, args.seed, size)  # type: ignore[arg-type]
     finally:
         if args.work is None:
             shutil.rmtree(root, ignore_errors=True)

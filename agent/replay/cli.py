@@ -364,24 +364,23 @@ def learn(
 
     done: list[Learned] = []
 
-    def work(replay: Replay, advance: Callable[[], None]) -> Learned:
+    def work(replay: Replay, advance: Callable[[], None]) -> None:
         done.append(learn_one(replay, factory, on_step=lambda _r, _i: advance()))
-        return done[-1]
 
     with cli_errors(), open_store(library) as store:  # a bad location fails before the learning
         started = time.perf_counter()
         try:
-            results, failed = _each(recordings, work, label="learn")
+            _, failed = _each(recordings, work, label="learn")
         finally:  # interrupted (Ctrl-C): the recordings learnt so far are kept
             absorb_all(store, (r.snapshot for r in done))
-        steps = sum(r.steps for _, r in results)
+        steps = sum(r.steps for r in done)
         seconds = time.perf_counter() - started
-        problems = [r.failed for _, r in results if r.failed]
+        problems = [r.failed for r in done if r.failed]
         for problem in problems:
             err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
         row = {
             "library": library,
-            "recordings": len(results) - len(problems),
+            "recordings": len(done) - len(problems),
             "steps": steps,
             "seconds": round(seconds, 3),
             "steps_per_second": round(steps / seconds, 1) if seconds else None,
